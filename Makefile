@@ -1,0 +1,46 @@
+# ml-platform developer commands. Each bootstraps uv (from PyPI if absent) and syncs the
+# locked environments it needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV := $(shell scripts/ensure_uv.sh)
+RUN := $(UV) run --frozen
+APPS := src/training src/inference
+export MLP_STATE_DIR ?= $(CURDIR)/.mlplatform
+
+.PHONY: help sync demo test test-unit test-integration lint format bench bench-smoke clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+sync: ## install the locked root dev environment and check the app locks
+	$(UV) sync --frozen
+	@for app in $(APPS); do $(UV) lock --check --project $$app || exit 1; done
+
+demo: sync ## local demo on embedded defaults (no AWS, no Docker)
+	$(RUN) python scripts/demo.py
+
+test: sync lint ## lint, then every test (unit, integration, slow)
+	$(RUN) pytest
+
+test-unit: sync ## fast tests only
+	$(RUN) pytest -m unit
+
+test-integration: sync ## tests with real servers (moto, emulators, subprocesses)
+	$(RUN) pytest -m integration
+
+lint: sync ## ruff lint and format check
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+format: sync ## apply ruff fixes and formatting
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+bench: sync ## point-in-time join benchmark at full size (1M entity rows x 3 groups x 10M feature rows)
+	$(RUN) python scripts/bench_point_in_time.py
+
+bench-smoke: sync ## the same benchmark on tiny data (seconds)
+	$(RUN) python scripts/bench_point_in_time.py --entities 20000 --feature-rows 200000 --runs 1
+
+clean: ## remove local state (feature store, tools, caches)
+	rm -rf .mlplatform .pytest_cache .ruff_cache

@@ -1,0 +1,151 @@
+"""The feature store interface. Backends implement storage; reads are shared code."""
+
+from __future__ import annotations
+
+import logging
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import polars as pl
+
+from ml_platform.feature_store.offline import OfflineLocation, read_offline
+from ml_platform.feature_store.records import validate_records
+from ml_platform.feature_store.retrieval import GroupData, iter_batches, latest_snapshot, point_in_time_join
+from ml_platform.specs import FeatureGroupSpec, SpecRegistry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    feature_group: str
+    rows: int
+    seconds: float
+    offline_files: int = 0
+
+
+class FeatureStore(ABC):
+    """A feature store holding the groups of a :class:`SpecRegistry`.
+
+    Backends implement where records are written and read; validation, point-in-time
+    training sets and latest snapshots are the same code for every backend.
+    """
+
+    name: str = "abstract"
+
+    def __init__(self, specs: SpecRegistry):
+        self.specs = specs
+
+    # -- backend-specific -------------------------------------------------------------
+    @abstractmethod
+    def offline_location(self, group: str) -> OfflineLocation:
+        """Where the group's offline records are (the SageMaker ``ResolvedOutputS3Uri``)."""
+
+    @abstractmethod
+    def _write(self, spec: FeatureGroupSpec, records: pl.DataFrame, write_time: datetime) -> IngestReport:
+        """Write validated records to the group's stores."""
+
+    @abstractmethod
+    def get_record(self, group: str, record_id: Any) -> dict[str, Any] | None:
+        """The online record of ``record_id``, or None."""
+
+    @abstractmethod
+    def batch_get_records(self, group: str, record_ids: Iterable[Any]) -> dict[Any, dict[str, Any]]:
+        """Online records by id; ids without a record are absent from the result."""
+
+    # -- shared -----------------------------------------------------------------------
+    def ingest(self, group: str, data: pl.DataFrame, *, source: str = "input") -> IngestReport:
+        """Validate every row of ``data`` against the group's spec, then write them all.
+
+        Raises:
+            RecordValidationError: if any row is invalid; nothing is written then.
+        """
+        spec = self.specs[group]
+        records = validate_records(spec, data, source=source)
+        started = time.perf_counter()
+        report = self._write(spec, records, datetime.now(UTC))
+        log.info(
+            "%s: ingested %d rows into the %s feature store in %.2f s",
+            group,
+            report.rows,
+            self.name,
+            time.perf_counter() - started,
+        )
+        return report
+
+    def read_offline(
+        self,
+        group: str,
+        *,
+        columns: list[str] | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> pl.DataFrame:
+        spec = self.specs[group]
+        return read_offline(spec, self.offline_location(group), columns=columns, start=start, end=end)
+
+    def _group_data(self, group: str, features: Sequence[str] | None, *, start=None, end=None) -> GroupData:
+        spec = self.specs[group]
+        data = GroupData(spec, pl.DataFrame(), tuple(features) if features is not None else None)
+        columns = [spec.record_identifier_feature, spec.event_time_feature, *data.selected]
+        return GroupData(spec, self.read_offline(group, columns=columns, start=start, end=end), data.features)
+
+    def training_set(
+        self,
+        entities: pl.DataFrame,
+        groups: Sequence[str] | dict[str, Sequence[str] | None],
+        *,
+        entity_id: str,
+        timestamp: str,
+        prefix_features: bool = False,
+    ) -> pl.DataFrame:
+        """Point-in-time correct features for each (id, timestamp) row of ``entities``."""
+        selection = groups if isinstance(groups, dict) else dict.fromkeys(groups)
+        started = time.perf_counter()
+        ts = entities[timestamp] if timestamp in entities.columns else None
+        window_start = window_end = None
+        if ts is not None and isinstance(ts.dtype, pl.Datetime) and ts.len():
+            window_end = ts.max()
+            window_end = window_end.astimezone(UTC) if window_end.tzinfo else window_end.replace(tzinfo=UTC)
+        data = []
+        for name, features in selection.items():
+            spec = self.specs[name]
+            start = None
+            if spec.ttl is not None and ts is not None and isinstance(ts.dtype, pl.Datetime) and ts.len():
+                first = ts.min()
+                first = first.astimezone(UTC) if first.tzinfo else first.replace(tzinfo=UTC)
+                start = first - spec.ttl
+            data.append(self._group_data(name, features, start=start or window_start, end=window_end))
+        result = point_in_time_join(
+            entities, data, entity_id=entity_id, timestamp=timestamp, prefix_features=prefix_features
+        )
+        log.info(
+            "point-in-time join: %d entity rows x %d group(s) (%d feature rows) in %.2f s",
+            result.height,
+            len(data),
+            sum(d.records.height for d in data),
+            time.perf_counter() - started,
+        )
+        return result
+
+    def snapshot(
+        self,
+        group: str,
+        *,
+        as_of: datetime | None = None,
+        ids: pl.Series | None = None,
+        features: Sequence[str] | None = None,
+        drop_expired: bool = True,
+        batch_size: int = 10_000,
+    ) -> Iterator[pl.DataFrame]:
+        """The latest record per id as of ``as_of`` (default now), in batches."""
+        as_of = as_of or datetime.now(UTC)
+        spec = self.specs[group]
+        start = as_of - spec.ttl if (spec.ttl is not None and drop_expired) else None
+        data = self._group_data(group, features, start=start, end=as_of)
+        frame = latest_snapshot(data, as_of=as_of, ids=ids, drop_expired=drop_expired)
+        return iter_batches(frame, batch_size)

@@ -1,0 +1,1 @@
+"""The batch inference job: champion model x latest features -> Kafka."""

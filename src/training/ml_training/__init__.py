@@ -1,0 +1,1 @@
+"""The training job: point-in-time training set -> validated model in MLflow."""

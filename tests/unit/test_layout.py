@@ -1,0 +1,31 @@
+"""Repository layout rules: separate app projects sharing one package, never each other."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.unit
+
+APPS = {"training": "ml_training", "inference": "ml_inference"}
+
+
+@pytest.mark.parametrize("app", sorted(APPS))
+def test_app_is_its_own_locked_project_depending_on_common_by_path(app):
+    folder = REPO_ROOT / "src" / app
+    project = tomllib.loads((folder / "pyproject.toml").read_text())
+    assert "ml-platform-common" in project["project"]["dependencies"]
+    assert project["tool"]["uv"]["sources"]["ml-platform-common"] == {"path": "../common"}
+    lock = (folder / "uv.lock").read_text()
+    assert 'source = { directory = "../common" }' in lock
+
+
+@pytest.mark.parametrize(("app", "other"), [("training", "inference"), ("inference", "training")])
+def test_apps_never_import_each_other(app, other):
+    pattern = re.compile(rf"^\s*(from|import)\s+{APPS[other]}\b", re.MULTILINE)
+    offenders = [p for p in (REPO_ROOT / "src" / app).rglob("*.py") if pattern.search(p.read_text())]
+    assert offenders == []

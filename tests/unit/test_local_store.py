@@ -1,0 +1,148 @@
+"""The local backend: SageMaker's offline layout on disk, SQLite online store."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+
+from ml_platform.errors import RecordValidationError, SpecError
+from ml_platform.feature_store.local import LocalFeatureStore
+from tests.conftest import tree_digest
+
+pytestmark = pytest.mark.unit
+
+
+def activity(ids, times, sessions) -> pl.DataFrame:
+    n = len(ids)
+    return pl.DataFrame(
+        {
+            "customer_id": ids,
+            "event_time": times,
+            "sessions_7d": sessions,
+            "minutes_7d": [1.5] * n,
+            "support_tickets_30d": [0] * n,
+            "days_since_last_login": [None] * n,
+        },
+        schema_overrides={"days_since_last_login": pl.Int64},
+    )
+
+
+def recent(hours_ago: int) -> str:
+    ts = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    return (ts - __import__("datetime").timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.fixture
+def store(specs, tmp_path) -> LocalFeatureStore:
+    return LocalFeatureStore(specs, tmp_path / "fs")
+
+
+def test_offline_layout_and_columns_match_sagemaker(store, tmp_path):
+    store.ingest(
+        "customer_activity", activity(["C1", "C2"], ["2026-03-04T05:06:07Z", "2026-03-04T07:00:00Z"], [1, 2])
+    )
+    files = sorted((tmp_path / "fs").rglob("*.parquet"))
+    assert len(files) == 2
+    pattern = r"offline-store/customer_activity-\d+/data/year=2026/month=03/day=04/hour=0[57]/\d{8}T\d{6}Z_[0-9a-f]{16}\.parquet$"
+    assert all(re.search(pattern, f.as_posix()) for f in files), files
+    table = pq.read_table(files[0])
+    assert table.column_names == [
+        "customer_id",
+        "event_time",
+        "sessions_7d",
+        "minutes_7d",
+        "support_tickets_30d",
+        "days_since_last_login",
+        "write_time",
+        "api_invocation_time",
+        "is_deleted",
+    ]
+    assert str(table.schema.field("sessions_7d").type) == "int64"
+    assert table.column("is_deleted").to_pylist() == [False]
+
+
+def test_online_store_keeps_the_newest_event_time(store):
+    store.ingest("customer_activity", activity(["C1"], [recent(1)], [10]))
+    store.ingest("customer_activity", activity(["C1"], [recent(5)], [99]))  # older: ignored online
+    assert store.get_record("customer_activity", "C1")["sessions_7d"] == 10
+    store.ingest("customer_activity", activity(["C1"], [recent(1)], [11]))  # same time: replaces
+    assert store.get_record("customer_activity", "C1")["sessions_7d"] == 11
+    # both writes are in the offline store (it keeps history)
+    assert store.read_offline("customer_activity").height == 3
+
+
+def test_within_one_file_the_latest_event_wins_online(store):
+    store.ingest(
+        "customer_activity", activity(["C1", "C1", "C1"], [recent(2), recent(1), recent(3)], [1, 2, 3])
+    )
+    assert store.get_record("customer_activity", "C1")["sessions_7d"] == 2
+
+
+def test_expired_online_records_are_not_returned(store):
+    store.ingest("customer_activity", activity(["OLD", "NEW"], ["2020-01-01T00:00:00Z", recent(1)], [1, 2]))
+    assert store.get_record("customer_activity", "OLD") is None
+    assert set(store.batch_get_records("customer_activity", ["OLD", "NEW", "NONE"])) == {"NEW"}
+
+
+def test_bad_row_leaves_both_stores_byte_for_byte_unchanged(store, tmp_path):
+    store.ingest("customer_activity", activity(["C1"], [recent(1)], [1]))
+    before = tree_digest(tmp_path / "fs")
+    bad = activity(["C2", "C3", "C4"], [recent(1)] * 3, [1, 2, 3]).with_columns(
+        pl.Series("sessions_7d", ["1", "two", "3"])
+    )
+    with pytest.raises(RecordValidationError, match=r"row 2, column 'sessions_7d'"):
+        store.ingest("customer_activity", bad)
+    assert tree_digest(tmp_path / "fs") == before
+    assert store.get_record("customer_activity", "C2") is None
+
+
+def test_failed_online_write_removes_offline_files(store, tmp_path, monkeypatch):
+    store.ingest("customer_activity", activity(["C1"], [recent(1)], [1]))
+    before = tree_digest(tmp_path / "fs")
+
+    def broken(*args, **kwargs):
+        raise __import__("sqlite3").OperationalError("disk I/O error")
+
+    monkeypatch.setattr(LocalFeatureStore, "_upsert_online", broken)
+    with pytest.raises(Exception, match="nothing was written"):
+        store.ingest("customer_activity", activity(["C2"], [recent(2)], [5]))
+    assert tree_digest(tmp_path / "fs") == before
+
+
+def test_delete_record_hides_it_online_and_offline(store):
+    store.ingest("customer_activity", activity(["C1", "C2"], [recent(3), recent(3)], [1, 2]))
+    store.delete_record("customer_activity", "C1", datetime.now(UTC).replace(microsecond=0))
+    assert store.get_record("customer_activity", "C1") is None
+    snap = pl.concat(list(store.snapshot("customer_activity")))
+    assert snap["customer_id"].to_list() == ["C2"]
+
+
+def test_offline_roundtrip_equals_in_memory_join(store):
+    store.ingest(
+        "customer_activity", activity(["C1", "C2"], ["2026-01-01T00:00:00Z", "2026-01-05T00:00:00Z"], [1, 2])
+    )
+    store.ingest("customer_activity", activity(["C1"], ["2026-01-03T00:00:00Z"], [3]))
+    entities = pl.DataFrame(
+        {
+            "customer_id": ["C1", "C1", "C2", "C2", "C9"],
+            "ts": [
+                "2026-01-02T00:00:00Z",
+                "2026-01-03T00:00:00Z",
+                "2026-01-04T00:00:00Z",
+                "2026-01-30T00:00:00Z",
+                "2026-01-02T00:00:00Z",
+            ],
+        }
+    )
+    out = store.training_set(entities, ["customer_activity"], entity_id="customer_id", timestamp="ts")
+    # C2 at 01-30 is 25 days after its record: beyond the 21-day TTL
+    assert out["sessions_7d"].to_list() == [1, 3, None, None, None]
+
+
+def test_unknown_group_is_a_clear_error(store):
+    with pytest.raises(SpecError, match="unknown feature group 'nope'"):
+        store.ingest("nope", activity(["C1"], [recent(1)], [1]))
