@@ -6,6 +6,9 @@ UV := $(shell scripts/ensure_uv.sh)
 RUN := $(UV) run --frozen
 APPS := src/training src/inference
 export MLP_STATE_DIR ?= $(CURDIR)/.mlplatform
+# Compile .pyc at install time: this machine sets PYTHONDONTWRITEBYTECODE, and without
+# bytecode every process would recompile mlflow/sklearn on import (~4 s -> ~16 s).
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: help sync demo test test-unit test-integration lint format bench bench-smoke clean
 

@@ -19,9 +19,9 @@ def test_app_is_its_own_locked_project_depending_on_common_by_path(app):
     folder = REPO_ROOT / "src" / app
     project = tomllib.loads((folder / "pyproject.toml").read_text())
     assert "ml-platform-common" in project["project"]["dependencies"]
-    assert project["tool"]["uv"]["sources"]["ml-platform-common"] == {"path": "../common"}
+    assert project["tool"]["uv"]["sources"]["ml-platform-common"] == {"path": "../common", "editable": True}
     lock = (folder / "uv.lock").read_text()
-    assert 'source = { directory = "../common" }' in lock
+    assert 'source = { editable = "../common" }' in lock
 
 
 @pytest.mark.parametrize(("app", "other"), [("training", "inference"), ("inference", "training")])

@@ -88,11 +88,22 @@ class FeatureStore(ABC):
         spec = self.specs[group]
         return read_offline(spec, self.offline_location(group), columns=columns, start=start, end=end)
 
-    def _group_data(self, group: str, features: Sequence[str] | None, *, start=None, end=None) -> GroupData:
+    def _group_data(
+        self,
+        group: str,
+        features: Sequence[str] | None,
+        *,
+        start=None,
+        end=None,
+        as_of: datetime | None = None,
+    ) -> GroupData:
         spec = self.specs[group]
         data = GroupData(spec, pl.DataFrame(), tuple(features) if features is not None else None)
         columns = [spec.record_identifier_feature, spec.event_time_feature, *data.selected]
-        return GroupData(spec, self.read_offline(group, columns=columns, start=start, end=end), data.features)
+        records = self.read_offline(group, columns=columns, start=start, end=end)
+        if as_of is not None:  # time travel: only what had been written by then
+            records = records.filter(pl.col("write_time") <= pl.lit(as_of).cast(pl.Datetime("us", "UTC")))
+        return GroupData(spec, records, data.features)
 
     def training_set(
         self,
@@ -102,12 +113,17 @@ class FeatureStore(ABC):
         entity_id: str,
         timestamp: str,
         prefix_features: bool = False,
+        as_of: datetime | None = None,
     ) -> pl.DataFrame:
-        """Point-in-time correct features for each (id, timestamp) row of ``entities``."""
+        """Point-in-time correct features for each (id, timestamp) row of ``entities``.
+
+        With ``as_of`` only records written by then are used, so the same call gives the
+        same training set later (records ingested afterwards are ignored).
+        """
         selection = groups if isinstance(groups, dict) else dict.fromkeys(groups)
         started = time.perf_counter()
         ts = entities[timestamp] if timestamp in entities.columns else None
-        window_start = window_end = None
+        window_end = None
         if ts is not None and isinstance(ts.dtype, pl.Datetime) and ts.len():
             window_end = ts.max()
             window_end = window_end.astimezone(UTC) if window_end.tzinfo else window_end.replace(tzinfo=UTC)
@@ -119,7 +135,7 @@ class FeatureStore(ABC):
                 first = ts.min()
                 first = first.astimezone(UTC) if first.tzinfo else first.replace(tzinfo=UTC)
                 start = first - spec.ttl
-            data.append(self._group_data(name, features, start=start or window_start, end=window_end))
+            data.append(self._group_data(name, features, start=start, end=window_end, as_of=as_of))
         result = point_in_time_join(
             entities, data, entity_id=entity_id, timestamp=timestamp, prefix_features=prefix_features
         )

@@ -19,7 +19,6 @@ from urllib.parse import urlparse
 
 import boto3
 import polars as pl
-import pyarrow.fs as pafs
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -27,6 +26,7 @@ from ml_platform.errors import FeatureStoreError
 from ml_platform.feature_store.base import FeatureStore, IngestReport
 from ml_platform.feature_store.offline import OfflineLocation
 from ml_platform.specs import FeatureGroupSpec, SpecRegistry
+from ml_platform.storage import s3_filesystem
 
 log = logging.getLogger(__name__)
 
@@ -141,21 +141,7 @@ class SageMakerFeatureStore(FeatureStore):
                 f"feature group '{self.deployed_name(group)}' has no offline store; enable it in its spec and redeploy"
             ) from None
         parsed = urlparse(uri)
-        return OfflineLocation(self._s3_filesystem(), f"{parsed.netloc}{parsed.path}".rstrip("/"), uri)
-
-    def _s3_filesystem(self) -> pafs.S3FileSystem:
-        creds = self._session.get_credentials()
-        frozen = creds.get_frozen_credentials() if creds else None
-        endpoint = self._session.client("s3").meta.endpoint_url
-        options: dict[str, Any] = {"region": self._session.region_name or "us-east-1"}
-        if frozen is not None:
-            options.update(
-                access_key=frozen.access_key, secret_key=frozen.secret_key, session_token=frozen.token
-            )
-        parsed = urlparse(endpoint)
-        if parsed.hostname and not parsed.hostname.endswith("amazonaws.com"):
-            options.update(endpoint_override=parsed.netloc, scheme=parsed.scheme)
-        return pafs.S3FileSystem(**options)
+        return OfflineLocation(s3_filesystem(self._session), f"{parsed.netloc}{parsed.path}".rstrip("/"), uri)
 
     # -- writes -------------------------------------------------------------------------
     def _record(self, spec: FeatureGroupSpec, row: dict[str, Any]) -> list[dict[str, str]]:

@@ -1,0 +1,55 @@
+"""Where MLflow lives: one setting (``MLP_MLFLOW_TRACKING_URI``), three kinds of backend.
+
+* ``sqlite:///path/mlflow.db`` — the local default, under ``$MLP_STATE_DIR/mlflow``;
+* ``http(s)://host`` — an MLflow tracking server;
+* ``arn:aws:sagemaker:<region>:<account>:mlflow-tracking-server/<name>`` — a SageMaker
+  managed MLflow server, through the ``sagemaker-mlflow`` plugin.
+
+This module does not import MLflow, so both apps share it without paying for the import.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ml_platform.config import state_dir
+from ml_platform.errors import ConfigError
+
+_ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:mlflow-tracking-server/[A-Za-z0-9-]+$")
+
+
+@dataclass(frozen=True)
+class TrackingSettings:
+    uri: str
+    kind: str  # "sqlite", "http" or "sagemaker"
+    artifact_location: str | None  # for new experiments on the sqlite backend
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, uri: str | None = None) -> TrackingSettings:
+        env = os.environ if env is None else env
+        uri = uri or env.get("MLP_MLFLOW_TRACKING_URI") or ""
+        if not uri:
+            folder = state_dir(env) / "mlflow"
+            folder.mkdir(parents=True, exist_ok=True)
+            uri = f"sqlite:///{folder / 'mlflow.db'}"
+        if uri.startswith("sqlite:///"):
+            folder = Path(uri.removeprefix("sqlite:///")).parent
+            folder.mkdir(parents=True, exist_ok=True)
+            return cls(uri, "sqlite", (folder / "artifacts").as_uri())
+        if uri.startswith(("http://", "https://")):
+            return cls(uri.rstrip("/"), "http", None)
+        if uri.startswith("arn:"):
+            if not _ARN.match(uri):
+                raise ConfigError(
+                    f"MLP_MLFLOW_TRACKING_URI={uri!r} is not a SageMaker MLflow tracking server ARN "
+                    "(arn:aws:sagemaker:<region>:<account>:mlflow-tracking-server/<name>)"
+                )
+            return cls(uri, "sagemaker", None)
+        raise ConfigError(
+            f"MLP_MLFLOW_TRACKING_URI={uri!r} is not supported; use sqlite:///<path>, http(s)://<host> "
+            "or a SageMaker MLflow tracking server ARN"
+        )

@@ -1,0 +1,5 @@
+import sys
+
+from ml_training.entrypoint import main
+
+sys.exit(main())

@@ -1,0 +1,101 @@
+"""Entry point: ``train`` in the SageMaker training container, ``ml-training`` as a CLI.
+
+Settings: flags > ``hyperparameters.json`` (container) > ``MLP_<NAME>`` environment > defaults.
+On failure the reason goes to ``<root>/output/failure`` and the exit code is non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from ml_platform.errors import MLPlatformError
+from ml_platform.logs import configure_logging
+from ml_training.paths import ContainerPaths
+from ml_training.settings import add_arguments, read_hyperparameters, resolve
+
+log = logging.getLogger("ml_training")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ml-training",
+        description=(
+            "Train the churn model: point-in-time training set from the feature store, validation, "
+            "scikit-learn training, holdout evaluation, MLflow tracking and registration, and the "
+            "promotion gate (alias 'champion' moves only when the new model is better)."
+        ),
+    )
+    parser.add_argument(
+        "mode", nargs="?", choices=("train",), help="'train' as SageMaker starts the container"
+    )
+    parser.add_argument(
+        "--sagemaker-root",
+        type=Path,
+        default=None,
+        help="root of the SageMaker paths (env MLP_SAGEMAKER_ROOT; default /opt/ml if present)",
+    )
+    parser.add_argument("--log-level", default=None)
+    add_arguments(parser)
+    return parser
+
+
+def write_failure(paths: ContainerPaths, message: str) -> None:
+    try:
+        paths.failure_file.parent.mkdir(parents=True, exist_ok=True)
+        paths.failure_file.write_text(message[:4096] + "\n")
+    except OSError as exc:
+        log.error("could not write %s: %s", paths.failure_file, exc)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(args.log_level)
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    paths = ContainerPaths.resolve(args.sagemaker_root)
+    try:
+        hyperparameters = (
+            read_hyperparameters(paths.hyperparameters) if paths.hyperparameters.is_file() else None
+        )
+        settings = resolve(
+            flags=vars(args),
+            hyperparameters=hyperparameters,
+            hyperparameters_source=str(paths.hyperparameters),
+        )
+        from ml_training.train import run_training  # heavy imports (mlflow, sklearn) after argument checks
+
+        result = run_training(settings, paths)
+    except MLPlatformError as exc:
+        message = f"{type(exc).__name__}: {exc}"
+        print(f"error: {exc}", file=sys.stderr)
+        write_failure(paths, message)
+        return 1
+    except Exception as exc:
+        message = f"internal error: {type(exc).__name__}: {exc}"
+        traceback.print_exc()
+        write_failure(paths, message)
+        return 2
+    print(
+        json.dumps(
+            {
+                "model": result.model_name,
+                "version": result.model_version,
+                "promoted": result.promoted,
+                "reason": result.reason,
+                "metrics": {k: round(v, 4) for k, v in result.metrics.items()},
+                "run_id": result.run_id,
+                "seconds": round(result.seconds, 1),
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""MLflow: experiment per environment, runs, the model registry and the promotion gate."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import mlflow
+import numpy as np
+import pandas as pd
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+
+from ml_platform.errors import MLPlatformError
+from ml_platform.tracking import TrackingSettings
+from ml_training.evaluate import metrics as compute_metrics
+from ml_training.settings import HIGHER_IS_BETTER, TrainingSettings
+
+log = logging.getLogger(__name__)
+
+CHAMPION, CHALLENGER = "champion", "challenger"
+
+
+class TrackingError(MLPlatformError):
+    """MLflow could not be reached or refused an operation."""
+
+
+def connect(tracking: TrackingSettings, experiment: str) -> str:
+    """Point MLflow at the store and return the experiment id (created if new). Fails fast."""
+    mlflow.set_tracking_uri(tracking.uri)
+    client = MlflowClient()
+    try:
+        found = client.get_experiment_by_name(experiment)
+        if found is not None:
+            return found.experiment_id
+        return client.create_experiment(experiment, artifact_location=tracking.artifact_location)
+    except MlflowException as exc:
+        raise TrackingError(
+            f"MLflow at {tracking.uri} refused experiment {experiment!r}: {exc.message}"
+        ) from exc
+    except Exception as exc:  # connection errors surface as many types (requests, sqlalchemy, botocore)
+        raise TrackingError(
+            f"cannot reach MLflow at {tracking.uri} ({type(exc).__name__}: {exc}); "
+            "check MLP_MLFLOW_TRACKING_URI and that the server is up"
+        ) from exc
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    promoted: bool
+    metric: str
+    challenger_version: str
+    challenger_score: float
+    champion_version: str | None
+    champion_score: float | None
+    margin: float
+    floor: float
+    reason: str
+
+    def as_tags(self) -> dict[str, str]:
+        return {f"gate.{k}": "" if v is None else str(v) for k, v in asdict(self).items()}
+
+
+def decide(
+    *,
+    metric: str,
+    challenger_version: str,
+    challenger_score: float,
+    champion_version: str | None,
+    champion_score: float | None,
+    margin: float,
+    floor: float,
+    champion_error: str | None = None,
+) -> GateDecision:
+    """Promote only when the challenger clears the floor and beats the champion by the margin."""
+    higher = HIGHER_IS_BETTER[metric]
+    clears_floor = challenger_score >= floor if higher else challenger_score <= floor
+    common = {
+        "metric": metric,
+        "challenger_version": challenger_version,
+        "challenger_score": challenger_score,
+        "champion_version": champion_version,
+        "champion_score": champion_score,
+        "margin": margin,
+        "floor": floor,
+    }
+    cmp = ">=" if higher else "<="
+    if not np.isfinite(challenger_score) or not clears_floor:
+        return GateDecision(
+            False,
+            reason=f"{metric} {challenger_score:.4f} does not clear the floor ({cmp} {floor})",
+            **common,
+        )
+    if champion_version is None:
+        return GateDecision(
+            True, reason=f"first model: {metric} {challenger_score:.4f} clears the floor {floor}", **common
+        )
+    if champion_error is not None or champion_score is None:
+        return GateDecision(
+            False,
+            reason=f"champion v{champion_version} could not be scored on this holdout ({champion_error}); "
+            "promote by hand if intended",
+            **common,
+        )
+    # Strictly better: a tie (margin 0) keeps the champion, so equal models do not churn the alias.
+    target = champion_score + margin if higher else champion_score - margin
+    beats = challenger_score > target if higher else challenger_score < target
+    if beats:
+        return GateDecision(
+            True,
+            reason=f"{metric} {challenger_score:.4f} beats champion v{champion_version} "
+            f"({champion_score:.4f}) by the margin {margin}",
+            **common,
+        )
+    return GateDecision(
+        False,
+        reason=f"{metric} {challenger_score:.4f} does not beat champion v{champion_version} "
+        f"({champion_score:.4f}) by the margin {margin}",
+        **common,
+    )
+
+
+def current_champion(client: MlflowClient, name: str):
+    try:
+        return client.get_model_version_by_alias(name, CHAMPION)
+    except MlflowException:
+        return None
+
+
+def score_version(name: str, version: str, x: pd.DataFrame, y: np.ndarray, metric: str) -> float:
+    model = mlflow.sklearn.load_model(f"models:/{name}/{version}")
+    proba = model.predict_proba(x)[:, 1]
+    return compute_metrics(y, proba)[metric]
+
+
+def register_and_gate(
+    *,
+    settings: TrainingSettings,
+    model_uri: str,
+    model_id: str | None,
+    run_id: str,
+    tags: dict[str, str],
+    challenger_score: float,
+    x_holdout: pd.DataFrame,
+    y_holdout: np.ndarray,
+) -> tuple[str, GateDecision]:
+    """Register a new version (alias ``challenger``), then move ``champion`` only if the gate says so."""
+    client = MlflowClient()
+    name = settings.model_name
+    try:
+        client.get_registered_model(name)
+    except MlflowException:
+        client.create_registered_model(name, description="Churn classifier trained by ml-platform.")
+    champion = current_champion(client, name)
+    version = client.create_model_version(
+        name, model_uri, run_id=run_id, tags=tags, model_id=model_id
+    ).version
+    try:
+        client.set_registered_model_alias(name, CHALLENGER, version)
+        champion_score = champion_error = None
+        if champion is not None:
+            try:
+                champion_score = score_version(
+                    name, champion.version, x_holdout, y_holdout, settings.promotion_metric
+                )
+            except Exception as exc:  # a champion trained on other features, a missing artifact, ...
+                champion_error = f"{type(exc).__name__}: {exc}"
+        decision = decide(
+            metric=settings.promotion_metric,
+            challenger_version=str(version),
+            challenger_score=challenger_score,
+            champion_version=None if champion is None else str(champion.version),
+            champion_score=champion_score,
+            margin=settings.promotion_margin,
+            floor=settings.promotion_floor,
+            champion_error=champion_error,
+        )
+        for key, value in decision.as_tags().items():
+            client.set_model_version_tag(name, version, key, value)
+        if decision.promoted:
+            client.set_registered_model_alias(name, CHAMPION, version)
+        log.info(
+            "promotion gate: %s (%s)", "PROMOTED" if decision.promoted else "kept champion", decision.reason
+        )
+        return str(version), decision
+    except BaseException:
+        # Never leave a half-registered version behind.
+        client.delete_model_version(name, version)
+        raise
+
+
+def log_run_content(params: dict[str, Any], metrics: dict[str, float], tags: dict[str, str]) -> None:
+    mlflow.log_params({k: "none" if v is None else v for k, v in params.items()})
+    mlflow.log_metrics({f"holdout_{k}": v for k, v in metrics.items() if np.isfinite(v)})
+    mlflow.set_tags(tags)

@@ -1,0 +1,170 @@
+"""The training job as plain functions: data -> checks -> model -> evaluation -> MLflow -> gate."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version as pkg_version
+from typing import Any
+
+import mlflow
+from mlflow.models import infer_signature
+
+from ml_platform.config import FeatureStoreSettings
+from ml_platform.feature_store import open_feature_store
+from ml_platform.model_input import model_features, to_model_input
+from ml_platform.tracking import TrackingSettings
+from ml_training.data import build_training_set
+from ml_training.evaluate import metrics, profile, write_artifacts, write_json
+from ml_training.model import build_pipeline, split, undersample
+from ml_training.paths import ContainerPaths
+from ml_training.registry import connect, log_run_content, register_and_gate
+from ml_training.settings import TrainingSettings
+from ml_training.validation import validate_training_set
+
+log = logging.getLogger(__name__)
+
+PIP_PACKAGES = ("scikit-learn", "numpy", "pandas", "scipy", "skops")
+# Types inside our own pipelines that skops does not trust by default; we write these files ourselves.
+SKOPS_TRUSTED_TYPES = (
+    "sklearn.tree._tree.Tree",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+    "sklearn._loss.link.LogitLink",
+    "sklearn._loss.loss.HalfBinomialLoss",
+    "sklearn.compose._column_transformer._RemainderColsList",
+    "numpy.dtype",
+)
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    run_id: str
+    model_name: str
+    model_version: str
+    metrics: dict[str, float]
+    promoted: bool
+    reason: str
+    champion_version: str | None
+    champion_score: float | None
+    seconds: float
+
+
+def _git_sha() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=False
+        )
+        return out.stdout.strip() if out.returncode == 0 else ""
+    except OSError:
+        return ""
+
+
+def pip_requirements() -> list[str]:
+    return [f"{p}=={pkg_version(p)}" for p in PIP_PACKAGES]
+
+
+def run_training(settings: TrainingSettings, paths: ContainerPaths) -> TrainingResult:
+    started = time.perf_counter()
+    tracking = TrackingSettings.from_env(uri=settings.mlflow_tracking_uri or None)
+    experiment_id = connect(tracking, settings.experiment)  # fail before any work if MLflow is down
+    store = open_feature_store(FeatureStoreSettings.from_env())
+    as_of = datetime.now(UTC)
+    groups = settings.feature_groups or tuple(store.specs)
+    lineage = {
+        "environment": settings.environment,
+        "feature_groups": ",".join(groups),
+        "label_window": f"{settings.label_start_date or ''}..{settings.label_end_date or ''}",
+        "labels_uri": settings.labels_uri,
+        "training_set_as_of": as_of.isoformat(),
+        "git_sha": settings.git_sha or _git_sha(),
+        "image_uri": settings.image_uri,
+        "pipeline_execution_arn": settings.pipeline_execution_arn,
+        **{f"spec_sha256.{g}": store.specs[g].content_hash for g in groups},
+    }
+    lineage = {k: v for k, v in lineage.items() if v}
+
+    with mlflow.start_run(experiment_id=experiment_id, tags={"mlp.status": "started"}) as run:
+        mlflow.set_tags(lineage)
+        mlflow.log_params({k: "none" if v is None else v for k, v in settings.hyperparameters().items()})
+        try:
+            data = build_training_set(settings, store, as_of)
+            features = model_features(store.specs, data.groups)
+            checked = validate_training_set(data.frame, features, settings)
+            x = to_model_input(data.frame, features)
+            y = data.frame[settings.label_column].to_numpy().astype(int)
+            times = data.frame[settings.label_time_column].to_numpy()
+            x_train, x_test, y_train, y_test = split(x, y, times, settings)
+            x_train, y_train = undersample(x_train, y_train, settings.undersample_ratio, settings.seed)
+            log.info("training %s on %d rows (holdout %d)", settings.estimator, len(x_train), len(x_test))
+            model = build_pipeline(features, settings).fit(x_train, y_train)
+            proba = model.predict_proba(x_test)[:, 1]
+            scores = metrics(y_test, proba)
+            log.info("holdout metrics: %s", {k: round(v, 4) for k, v in scores.items()})
+
+            out = paths.output_data_dir
+            files = write_artifacts(out, model, x_test=x_test, y_test=y_test, proba=proba, seed=settings.seed)
+            files.append(
+                write_json(
+                    out / "training_profile.json",
+                    profile(
+                        data.frame,
+                        features,
+                        settings.label_column,
+                        {
+                            "train_rows": len(x_train),
+                            "holdout_rows": len(x_test),
+                            "split": settings.split,
+                            "label_window": lineage.get("label_window"),
+                            "as_of": as_of.isoformat(),
+                            "null_ratios_checked": checked["null_ratios"],
+                        },
+                    ),
+                )
+            )
+            log_run_content({"rows": checked["rows"], "train_rows": len(x_train)}, scores, {})
+            for f in files:
+                mlflow.log_artifact(str(f), artifact_path="evaluation")
+            info = mlflow.sklearn.log_model(
+                model,
+                name="model",
+                signature=infer_signature(x_test.head(100), proba[:100]),
+                input_example=x_test.head(5),
+                pip_requirements=pip_requirements(),
+                serialization_format="skops",
+                skops_trusted_types=list(SKOPS_TRUSTED_TYPES),
+            )
+            version, decision = register_and_gate(
+                settings=settings,
+                model_uri=info.model_uri,
+                model_id=getattr(info, "model_id", None),
+                run_id=run.info.run_id,
+                tags=lineage,
+                challenger_score=scores[settings.promotion_metric],
+                x_holdout=x_test,
+                y_holdout=y_test,
+            )
+        except BaseException as exc:
+            mlflow.set_tag("mlp.status", "failed")
+            mlflow.set_tag("mlp.failure_reason", str(exc)[:5000])
+            mlflow.end_run(status="FAILED")
+            raise
+        mlflow.set_tags({"mlp.status": "succeeded", "mlp.model_version": version, **decision.as_tags()})
+        result = TrainingResult(
+            run_id=run.info.run_id,
+            model_name=settings.model_name,
+            model_version=version,
+            metrics=scores,
+            promoted=decision.promoted,
+            reason=decision.reason,
+            champion_version=decision.champion_version,
+            champion_score=decision.champion_score,
+            seconds=time.perf_counter() - started,
+        )
+        payload: dict[str, Any] = {**asdict(result), "gate": asdict(decision)}
+        write_json(paths.model_dir / "training_result.json", payload)
+        mlflow.log_dict(payload, "training_result.json")
+    return result
