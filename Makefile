@@ -39,11 +39,13 @@ format: sync ## apply ruff fixes and formatting
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
 
-bench: sync ## point-in-time join benchmark at full size (1M entity rows x 3 groups x 10M feature rows)
+bench: sync ## benchmarks at full size: point-in-time join (1M x 3 groups x 10M rows), inference (1M entities)
 	$(RUN) python scripts/bench_point_in_time.py
+	$(RUN) python scripts/bench_inference.py
 
-bench-smoke: sync ## the same benchmark on tiny data (seconds)
+bench-smoke: sync ## the same benchmarks on tiny data
 	$(RUN) python scripts/bench_point_in_time.py --entities 20000 --feature-rows 200000 --runs 1
+	$(RUN) python scripts/bench_inference.py --entities 20000
 
 clean: ## remove local state (feature store, tools, caches)
 	rm -rf .mlplatform .pytest_cache .ruff_cache

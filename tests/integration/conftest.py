@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from ml_platform.demo_data import GROUPS, write_demo_data
+from ml_platform.feature_store.local import LocalFeatureStore
+from ml_platform.feature_store.records import read_input_file
+from ml_platform.local_broker import LocalKafkaBroker
 from ml_platform.specs import FeatureGroupSpec, SpecRegistry
+from tests.conftest import SPECS_DIR
 from tests.emulators.featurestore_runtime import FeatureStoreRuntimeEmulator
 
 REGION = "us-east-1"
@@ -78,3 +90,67 @@ def deployed_groups(aws, specs: SpecRegistry) -> str:
     for spec in specs.values():
         create_feature_group(spec, prefix="it-", bucket=bucket)
     return "it-"
+
+
+# -- a local platform: demo data in a local feature store, MLflow on SQLite, a Kafka broker --
+
+END = date(2026, 9, 30)
+
+
+@dataclass
+class LocalPlatform:
+    state: Path
+    labels: Path
+
+    def env(self, mlflow_db: Path) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MLP_")}
+        env.update(
+            MLP_STATE_DIR=str(self.state),
+            MLP_FEATURE_SPECS_DIR=str(SPECS_DIR),
+            MLP_MLFLOW_TRACKING_URI=f"sqlite:///{mlflow_db}",
+            MLP_LABELS_URI=str(self.labels),
+            MLFLOW_DISABLE_TELEMETRY="true",
+        )
+        return env
+
+    def train(self, root: Path, mlflow_db: Path, *args: str, hyperparameters: dict | None = None):
+        if hyperparameters is not None:
+            config = root / "input" / "config"
+            config.mkdir(parents=True, exist_ok=True)
+            (config / "hyperparameters.json").write_text(json.dumps(hyperparameters))
+        return subprocess.run(
+            [sys.executable, "-m", "ml_training", "train", "--sagemaker-root", str(root), *args],
+            capture_output=True,
+            text=True,
+            env=self.env(mlflow_db),
+            timeout=300,
+            check=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def local_platform(tmp_path_factory) -> LocalPlatform:
+    state = tmp_path_factory.mktemp("platform")
+    paths = write_demo_data(state / "demo", n_customers=1500, end=END)
+    store = LocalFeatureStore(SpecRegistry.from_directory(SPECS_DIR), state / "feature-store")
+    for group in GROUPS:
+        store.ingest(group, read_input_file(paths[group]))
+    return LocalPlatform(state, paths["labels"])
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(tmp_path_factory) -> Iterator[LocalKafkaBroker]:
+    """A real Kafka-protocol broker process on 127.0.0.1 (noida-db), shared by the session."""
+    broker = LocalKafkaBroker(tmp_path_factory.mktemp("kafka")).start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture(scope="session")
+def champion(local_platform, tmp_path_factory) -> Path:
+    """An MLflow SQLite registry holding a trained churn model with alias 'champion'; returns the db path."""
+    work = tmp_path_factory.mktemp("champion")
+    db = work / "mlflow.db"
+    result = local_platform.train(work / "root", db, "--n-estimators", "30", "--max-depth", "8")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return db

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -29,3 +30,18 @@ def test_apps_never_import_each_other(app, other):
     pattern = re.compile(rf"^\s*(from|import)\s+{APPS[other]}\b", re.MULTILINE)
     offenders = [p for p in (REPO_ROOT / "src" / app).rglob("*.py") if pattern.search(p.read_text())]
     assert offenders == []
+
+
+def _locked_versions(lock: Path) -> dict[str, set[str]]:
+    versions: dict[str, set[str]] = {}
+    for package in tomllib.loads(lock.read_text()).get("package", []):
+        versions.setdefault(package["name"], set()).add(package.get("version", ""))
+    return versions
+
+
+def test_model_libraries_are_locked_to_the_same_versions_in_both_apps():
+    """A model saved by training must load in inference: same scikit-learn, skops, numpy, scipy."""
+    training = _locked_versions(REPO_ROOT / "src" / "training" / "uv.lock")
+    inference = _locked_versions(REPO_ROOT / "src" / "inference" / "uv.lock")
+    for package in ("scikit-learn", "skops", "numpy", "scipy", "mlflow"):
+        assert training[package] == inference[package], package

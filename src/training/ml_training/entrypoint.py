@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from ml_platform.container import write_message
 from ml_platform.errors import MLPlatformError
 from ml_platform.logs import configure_logging
 from ml_training.paths import ContainerPaths
@@ -46,14 +47,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def write_failure(paths: ContainerPaths, message: str) -> None:
-    try:
-        paths.failure_file.parent.mkdir(parents=True, exist_ok=True)
-        paths.failure_file.write_text(message[:4096] + "\n")
-    except OSError as exc:
-        log.error("could not write %s: %s", paths.failure_file, exc)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args.log_level)
@@ -74,12 +67,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MLPlatformError as exc:
         message = f"{type(exc).__name__}: {exc}"
         print(f"error: {exc}", file=sys.stderr)
-        write_failure(paths, message)
+        write_message(paths.failure_file, message)
         return 1
     except Exception as exc:
         message = f"internal error: {type(exc).__name__}: {exc}"
         traceback.print_exc()
-        write_failure(paths, message)
+        write_message(paths.failure_file, message)
         return 2
     print(
         json.dumps(

@@ -1,65 +1,12 @@
-"""A local platform for training tests: demo data in a local feature store, MLflow on SQLite."""
+"""Training test fixtures: a real MLflow server."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
 
 import pytest
-
-from ml_platform.demo_data import GROUPS, write_demo_data
-from ml_platform.feature_store.local import LocalFeatureStore
-from ml_platform.feature_store.records import read_input_file
-from ml_platform.specs import SpecRegistry
-from tests.conftest import SPECS_DIR
-
-END = date(2026, 9, 30)
-
-
-@dataclass
-class LocalPlatform:
-    state: Path
-    labels: Path
-
-    def env(self, mlflow_db: Path) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MLP_")}
-        env.update(
-            MLP_STATE_DIR=str(self.state),
-            MLP_FEATURE_SPECS_DIR=str(SPECS_DIR),
-            MLP_MLFLOW_TRACKING_URI=f"sqlite:///{mlflow_db}",
-            MLP_LABELS_URI=str(self.labels),
-            MLFLOW_DISABLE_TELEMETRY="true",
-        )
-        return env
-
-    def train(self, root: Path, mlflow_db: Path, *args: str, hyperparameters: dict | None = None):
-        if hyperparameters is not None:
-            config = root / "input" / "config"
-            config.mkdir(parents=True, exist_ok=True)
-            (config / "hyperparameters.json").write_text(json.dumps(hyperparameters))
-        return subprocess.run(
-            [sys.executable, "-m", "ml_training", "train", "--sagemaker-root", str(root), *args],
-            capture_output=True,
-            text=True,
-            env=self.env(mlflow_db),
-            timeout=300,
-            check=False,
-        )
-
-
-@pytest.fixture(scope="session")
-def local_platform(tmp_path_factory) -> LocalPlatform:
-    state = tmp_path_factory.mktemp("platform")
-    paths = write_demo_data(state / "demo", n_customers=1500, end=END)
-    store = LocalFeatureStore(SpecRegistry.from_directory(SPECS_DIR), state / "feature-store")
-    for group in GROUPS:
-        store.ingest(group, read_input_file(paths[group]))
-    return LocalPlatform(state, paths["labels"])
 
 
 def _free_port() -> int:

@@ -13,11 +13,21 @@ from typing import Any
 import polars as pl
 
 from ml_platform.feature_store.offline import OfflineLocation, read_offline
-from ml_platform.feature_store.records import validate_records
+from ml_platform.feature_store.records import EVENT_TS, validate_records
 from ml_platform.feature_store.retrieval import GroupData, iter_batches, latest_snapshot, point_in_time_join
 from ml_platform.specs import FeatureGroupSpec, SpecRegistry
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScoringFrame:
+    """Latest features of a population, and who was left out and why."""
+
+    frame: pl.DataFrame  # id + every feature of the groups, one row per scored entity
+    population: int
+    skipped_missing: int  # no record in the anchor group (or deleted)
+    skipped_expired: int  # anchor record older than the group's TTL
 
 
 @dataclass(frozen=True)
@@ -147,6 +157,50 @@ class FeatureStore(ABC):
             time.perf_counter() - started,
         )
         return result
+
+    def scoring_frame(
+        self,
+        groups: Sequence[str],
+        *,
+        anchor: str,
+        as_of: datetime,
+        ids: pl.Series | None = None,
+        shard: tuple[int, int] = (0, 1),
+    ) -> ScoringFrame:
+        """Latest features of every id of ``anchor`` (or of ``ids``) as of ``as_of``, for scoring.
+
+        An entity is scored when its ``anchor`` record exists and is within the TTL; the other
+        groups contribute nulls when missing or expired, exactly as in a training set.
+        ``shard=(i, n)`` keeps the ids whose hash is i modulo n, so n workers cover the
+        population exactly once.
+        """
+        spec = self.specs[anchor]
+        id_name = spec.record_identifier_feature
+        anchor_data = self._group_data(anchor, [], end=as_of)
+        latest = latest_snapshot(anchor_data, as_of=as_of, drop_expired=False).select(id_name, "__expired")
+        population = (
+            latest[id_name] if ids is None else ids.cast(latest.schema[id_name], strict=False).unique()
+        )
+        index, count = shard
+        if count > 1:
+            population = population.filter(population.hash(seed=0) % count == index)
+        population = population.drop_nulls().sort()
+        present = latest.filter(pl.col(id_name).is_in(population.implode()))
+        valid_ids = present.filter(~pl.col("__expired"))[id_name]
+        frame = pl.DataFrame({id_name: valid_ids})
+        for group in groups:
+            group_spec = self.specs[group]
+            start = as_of - group_spec.ttl if group_spec.ttl is not None else None
+            data = self._group_data(group, None, start=start, end=as_of)
+            snap = latest_snapshot(data, as_of=as_of, ids=valid_ids).drop(EVENT_TS)
+            snap = snap.rename({group_spec.record_identifier_feature: id_name})
+            frame = frame.join(snap, on=id_name, how="left", maintain_order="left")
+        return ScoringFrame(
+            frame=frame,
+            population=population.len(),
+            skipped_missing=population.len() - present.height,
+            skipped_expired=present.height - valid_ids.len(),
+        )
 
     def snapshot(
         self,

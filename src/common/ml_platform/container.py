@@ -1,0 +1,67 @@
+"""The SageMaker container contract shared by both jobs: one remappable root, failure messages."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ml_platform.config import state_dir
+from ml_platform.errors import ConfigError
+
+log = logging.getLogger(__name__)
+DEFAULT_ROOT = Path("/opt/ml")
+
+
+def container_root(root: Path | str | None = None) -> Path:
+    """``root``, else ``MLP_SAGEMAKER_ROOT``, else /opt/ml when it exists, else ``$MLP_STATE_DIR/opt-ml``."""
+    if root:
+        return Path(root)
+    if os.environ.get("MLP_SAGEMAKER_ROOT"):
+        return Path(os.environ["MLP_SAGEMAKER_ROOT"])
+    return DEFAULT_ROOT if DEFAULT_ROOT.is_dir() else state_dir() / "opt-ml"
+
+
+def write_message(path: Path, message: str) -> None:
+    """Write a failure reason where SageMaker picks it up (first 1 KB is shown); never raises."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            message.encode("utf-8", "replace")[:4096].decode("utf-8", "ignore") + "\n", encoding="utf-8"
+        )
+    except OSError as exc:
+        log.error("could not write %s: %s", path, exc)
+
+
+@dataclass(frozen=True)
+class ResourceConfig:
+    """Which of N instances this is (``/opt/ml/config/resourceconfig.json`` in processing jobs)."""
+
+    hosts: tuple[str, ...]
+    current_host: str
+
+    @property
+    def index(self) -> int:
+        return self.hosts.index(self.current_host)
+
+    @property
+    def count(self) -> int:
+        return len(self.hosts)
+
+    @classmethod
+    def read(cls, path: Path) -> ResourceConfig:
+        if not path.is_file():
+            return cls(("algo-1",), "algo-1")
+        try:
+            raw = json.loads(path.read_text())
+            hosts = tuple(sorted(raw["hosts"]))
+            current = raw["current_host"]
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ConfigError(
+                f"{path}: not a SageMaker resource config with 'hosts' and 'current_host' ({exc})"
+            ) from None
+        if current not in hosts:
+            raise ConfigError(f"{path}: current_host {current!r} is not one of hosts {list(hosts)}")
+        return cls(hosts, current)

@@ -1,0 +1,166 @@
+"""Settings declared once as a table of fields, read from several sources in order.
+
+Each field has an environment variable ``MLP_<NAME>``, a SageMaker hyperparameter or
+argument key ``<name>`` (values arrive as strings) and a flag ``--<name-with-dashes>``.
+Later sources win: default < environment < hyperparameters < flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ml_platform.errors import ConfigError
+from ml_platform.timeutil import parse_timestamp
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_NONE = ("", "none", "null")
+
+
+def text(value: str) -> str:
+    return value
+
+
+def integer(value: str) -> int:
+    return int(value)
+
+
+def number(value: str) -> float:
+    return float(value)
+
+
+def optional_int(value: str) -> int | None:
+    return None if value.strip().lower() in (*_NONE, "0") else int(value)
+
+
+def optional_float(value: str) -> float | None:
+    return None if value.strip().lower() in _NONE else float(value)
+
+
+def optional_time(value: str) -> datetime | None:
+    return None if value.strip().lower() in _NONE else parse_timestamp(value)
+
+
+def names(value: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+def boolean(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(value)
+
+
+_KINDS = {
+    integer: "an integer",
+    optional_int: "an integer or none",
+    number: "a number",
+    optional_float: "a number or none",
+    optional_time: "an ISO-8601 date or timestamp",
+    boolean: "true or false",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    parse: Callable[[str], Any]
+    default: Any
+    help: str
+    choices: tuple[str, ...] | None = None
+    check: Callable[[Any], bool] | None = None
+    requirement: str = ""
+    secret: bool = False
+
+
+def convert(field: Field, raw: Any, source: str) -> Any:
+    """Parse one raw value (a string, or a JSON value) and check it; errors name the source."""
+    if not isinstance(raw, str):
+        raw = json.dumps(raw) if not isinstance(raw, (int, float)) else str(raw)
+    value_text = raw.strip()
+    if len(value_text) >= 2 and value_text[0] == value_text[-1] == '"':  # SageMaker SDK JSON-encodes strings
+        value_text = value_text[1:-1]
+    shown = "***" if field.secret else repr(raw)
+    try:
+        value = field.parse(value_text)
+    except (ValueError, ConfigError):
+        raise ConfigError(
+            f"{source}: {field.name}={shown} is not {_KINDS.get(field.parse, 'valid')}"
+        ) from None
+    if field.choices and value not in field.choices:
+        raise ConfigError(
+            f"{source}: {field.name}={shown} is not allowed; use one of {', '.join(field.choices)}"
+        )
+    if field.check and not field.check(value):
+        raise ConfigError(f"{source}: {field.name}={shown} must be {field.requirement}")
+    return value
+
+
+def read_json_settings(path: Path, table: Sequence[Field], what: str = "hyperparameter") -> dict[str, str]:
+    """A JSON object of settings (e.g. SageMaker's hyperparameters.json); unknown keys are an error."""
+    known_names = {f.name for f in table}
+    try:
+        raw = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: not valid JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a JSON object of {what}s")
+    known = {}
+    for key, value in raw.items():
+        if key.startswith("sagemaker_"):
+            log.debug("ignoring SageMaker setting %s", key)
+            continue
+        if key not in known_names:
+            raise ConfigError(f"{path}: unknown {what} {key!r}; known: {', '.join(sorted(known_names))}")
+        known[key] = value
+    return known
+
+
+def add_arguments(parser: argparse.ArgumentParser, table: Sequence[Field], title: str) -> None:
+    group = parser.add_argument_group(title)
+    for f in table:
+        default = ",".join(f.default) if isinstance(f.default, tuple) else f.default
+        shown = "" if f.secret else f"; default {default!r}"
+        group.add_argument(
+            f"--{f.name.replace('_', '-')}",
+            dest=f.name,
+            default=None,
+            metavar=f.name.upper() if not f.choices else "{" + ",".join(f.choices) + "}",
+            help=f"{f.help} (env MLP_{f.name.upper()}{shown})",
+        )
+
+
+def resolve_table(
+    cls: type[T],
+    table: Sequence[Field],
+    *,
+    flags: Mapping[str, Any] | None = None,
+    overrides: Mapping[str, str] | None = None,
+    env: Mapping[str, str],
+    overrides_source: str = "settings file",
+) -> T:
+    """Build ``cls`` (a dataclass whose fields are ``table``) from defaults, env, overrides and flags."""
+    assert [f.name for f in fields(cls)] == [f.name for f in table], "settings class and table differ"
+    values: dict[str, Any] = {}
+    for f in table:
+        value = f.default
+        env_name = f"MLP_{f.name.upper()}"
+        if env.get(env_name, "") != "":
+            value = convert(f, env[env_name], f"environment {env_name}")
+        if overrides and f.name in overrides:
+            value = convert(f, overrides[f.name], overrides_source)
+        if flags and flags.get(f.name) is not None:
+            value = convert(f, flags[f.name], f"flag --{f.name.replace('_', '-')}")
+        values[f.name] = value
+    return cls(**values)

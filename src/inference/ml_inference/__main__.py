@@ -1,0 +1,5 @@
+import sys
+
+from ml_inference.entrypoint import main
+
+sys.exit(main())

@@ -1,0 +1,89 @@
+"""Entry point: a SageMaker processing container and the ``ml-inference`` CLI.
+
+Settings: flags (the processing job's arguments) > ``MLP_<NAME>`` environment > defaults.
+The run report goes to ``<root>/processing/output/run_report.json``; on failure the reason
+goes to ``<root>/output/message`` (the job's ExitMessage) and the exit code is non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from ml_inference.paths import ProcessingPaths
+from ml_inference.settings import add_arguments, resolve
+from ml_platform.container import write_message
+from ml_platform.errors import MLPlatformError
+from ml_platform.logs import configure_logging
+
+log = logging.getLogger("ml_inference")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ml-inference",
+        description=(
+            "Batch inference: load the model from MLflow (alias 'champion' by default), read the latest "
+            "features of the population from the feature store, score in batches and publish every "
+            "prediction to Kafka; fails unless every message is acknowledged."
+        ),
+    )
+    parser.add_argument(
+        "--sagemaker-root",
+        type=Path,
+        default=None,
+        help="root of the SageMaker paths (env MLP_SAGEMAKER_ROOT; default /opt/ml if present)",
+    )
+    parser.add_argument("--log-level", default=None)
+    add_arguments(parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(args.log_level)
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    paths = ProcessingPaths.resolve(args.sagemaker_root)
+    try:
+        settings = resolve(flags=vars(args))
+        from ml_inference.job import run_inference  # heavy imports after argument checks
+
+        report = run_inference(settings, paths)
+    except MLPlatformError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        write_message(paths.message_file, f"{type(exc).__name__}: {exc}")
+        return 1
+    except Exception as exc:
+        traceback.print_exc()
+        write_message(paths.message_file, f"internal error: {type(exc).__name__}: {exc}")
+        return 2
+    print(
+        json.dumps(
+            {
+                k: getattr(report, k)
+                for k in (
+                    "status",
+                    "model_version",
+                    "rows_read",
+                    "scored",
+                    "skipped_missing",
+                    "skipped_expired",
+                    "produced",
+                    "acknowledged",
+                    "seconds",
+                    "messages_per_second",
+                )
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,198 @@
+"""The batch inference job as plain functions: checks -> model -> features -> score -> Kafka -> report."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+import polars as pl
+
+from ml_inference.kafka_io import AcknowledgedPublisher, KafkaHealthChecker, client_config, redacted
+from ml_inference.model_loader import load_model
+from ml_inference.paths import ProcessingPaths
+from ml_inference.settings import InferenceSettings
+from ml_platform.config import FeatureStoreSettings
+from ml_platform.container import ResourceConfig
+from ml_platform.errors import MLPlatformError
+from ml_platform.feature_store import open_feature_store
+from ml_platform.model_input import model_features, to_model_input
+from ml_platform.storage import read_table
+
+log = logging.getLogger(__name__)
+SCHEMA_VERSION = 1
+
+
+class InferenceError(MLPlatformError):
+    """The run cannot be completed (empty population, too many skipped, unacknowledged messages)."""
+
+
+@dataclass
+class RunReport:
+    status: str
+    model_name: str
+    model_version: str
+    topic: str
+    shard: str
+    features_as_of: str
+    rows_read: int = 0
+    scored: int = 0
+    skipped_missing: int = 0
+    skipped_expired: int = 0
+    produced: int = 0
+    acknowledged: int = 0
+    failed: int = 0
+    not_acknowledged: int = 0
+    seconds: float = 0.0
+    messages_per_second: float = 0.0
+    error: str = ""
+
+
+def message_values(
+    ids: pl.Series,
+    scores,
+    *,
+    threshold: float,
+    model_name: str,
+    model_version: str,
+    run_id: str,
+    features_as_of: str,
+    scored_at: str,
+) -> pl.DataFrame:
+    """Keys and JSON values for one batch, built column-wise."""
+    frame = pl.DataFrame({"entity_id": ids.cast(pl.Utf8), "score": scores})
+    value = pl.struct(
+        pl.lit(SCHEMA_VERSION).alias("schema_version"),
+        pl.col("entity_id"),
+        pl.col("score").round(6),
+        (pl.col("score") >= threshold).cast(pl.Int8).alias("predicted_label"),
+        pl.lit(model_name).alias("model_name"),
+        pl.lit(model_version).alias("model_version"),
+        pl.lit(run_id).alias("mlflow_run_id"),
+        pl.lit(features_as_of).alias("features_as_of"),
+        pl.lit(scored_at).alias("scored_at"),
+    ).struct.json_encode()
+    return frame.select(pl.col("entity_id").alias("key"), value.alias("value"))
+
+
+def write_report(paths: ProcessingPaths, report: RunReport) -> None:
+    paths.output_dir.mkdir(parents=True, exist_ok=True)
+    (paths.output_dir / "run_report.json").write_text(json.dumps(asdict(report), indent=2))
+
+
+def run_inference(settings: InferenceSettings, paths: ProcessingPaths) -> RunReport:
+    started = time.perf_counter()
+    resources = ResourceConfig.read(paths.resource_config)
+    as_of = settings.as_of or datetime.now(UTC)
+    as_of_text = as_of.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    report = RunReport(
+        status="failed",
+        model_name=settings.model_name,
+        model_version="",
+        topic=settings.kafka_topic,
+        shard=f"{resources.index + 1}/{resources.count}",
+        features_as_of=as_of_text,
+    )
+    try:
+        # 1. Connectivity first: nothing is scored when the results cannot be delivered.
+        config = client_config(settings)
+        log.info("Kafka settings: %s", redacted(config))
+        brokers = KafkaHealthChecker.check_connectivity(config, settings.kafka_connect_timeout_s)
+        partitions = KafkaHealthChecker.ensure_topic(
+            config,
+            settings.kafka_topic,
+            create=settings.kafka_create_topic,
+            partitions=settings.kafka_topic_partitions,
+            timeout=settings.kafka_connect_timeout_s,
+        )
+        log.info(
+            "Kafka: brokers %s, topic %s with %d partitions",
+            ",".join(brokers),
+            settings.kafka_topic,
+            partitions,
+        )
+
+        # 2. The model, and the features it was trained on.
+        loaded = load_model(settings)
+        report.model_version = loaded.version
+        store = open_feature_store(FeatureStoreSettings.from_env())
+        features = model_features(store.specs, loaded.feature_groups)
+
+        # 3. Population and latest features.
+        ids = None
+        if settings.entity_list_uri:
+            entities = read_table(settings.entity_list_uri, what="entity list")
+            if settings.entity_id_column not in entities.columns:
+                raise InferenceError(
+                    f"entity list {settings.entity_list_uri} has no column {settings.entity_id_column!r} "
+                    f"(columns: {', '.join(entities.columns)}); set entity_id_column"
+                )
+            ids = entities[settings.entity_id_column]
+        scoring = store.scoring_frame(
+            list(loaded.feature_groups),
+            anchor=settings.population_group,
+            as_of=as_of,
+            ids=ids,
+            shard=(resources.index, resources.count),
+        )
+        report.rows_read = scoring.population
+        report.skipped_missing, report.skipped_expired = scoring.skipped_missing, scoring.skipped_expired
+        if scoring.population == 0:
+            raise InferenceError(
+                f"empty population: no ids in {settings.entity_list_uri or settings.population_group} "
+                f"as of {as_of_text} (shard {report.shard}); check the feature store and as_of"
+            )
+        skipped = scoring.skipped_missing + scoring.skipped_expired
+        if skipped / scoring.population > settings.max_skipped_share:
+            raise InferenceError(
+                f"{skipped} of {scoring.population} entities skipped ({scoring.skipped_missing} without features in "
+                f"{settings.population_group}, {scoring.skipped_expired} older than its TTL), more than "
+                f"max_skipped_share={settings.max_skipped_share}; check that the feature pipelines are up to date"
+            )
+
+        # 4. Score in batches and publish; every delivery report is counted.
+        publisher = AcknowledgedPublisher(config, settings)
+        headers = [
+            ("model_version", loaded.version.encode()),
+            ("pipeline_execution_id", settings.pipeline_execution_id.encode()),
+            ("content-type", b"application/json"),
+        ]
+        scored_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        id_name = scoring.frame.columns[0]
+        for batch in scoring.frame.iter_slices(settings.batch_size):
+            proba = loaded.model.predict_proba(to_model_input(batch, features))[:, 1]
+            messages = message_values(
+                batch[id_name],
+                proba,
+                threshold=settings.threshold,
+                model_name=loaded.name,
+                model_version=loaded.version,
+                run_id=loaded.run_id,
+                features_as_of=as_of_text,
+                scored_at=scored_at,
+            )
+            publisher.produce_batch(messages["key"].to_list(), messages["value"].to_list(), headers)
+            report.scored += batch.height
+            log.info("scored and queued %d/%d", report.scored, scoring.frame.height)
+        outstanding = publisher.flush(settings.kafka_flush_timeout_s)
+        stats = publisher.stats
+        report.produced, report.acknowledged, report.failed = stats.produced, stats.acknowledged, stats.failed
+        report.not_acknowledged = report.produced - report.acknowledged
+        if report.not_acknowledged:
+            raise InferenceError(
+                f"{report.not_acknowledged} of {report.produced} predictions were not acknowledged by Kafka "
+                f"({report.failed} failed, {outstanding} still queued after the {settings.kafka_flush_timeout_s:.0f} s "
+                f"flush; first error: {stats.first_error or 'none'}); re-run for the same as_of to publish them again"
+            )
+        report.status = "succeeded"
+        return report
+    except MLPlatformError as exc:
+        report.error = str(exc)
+        raise
+    finally:
+        report.seconds = round(time.perf_counter() - started, 3)
+        report.messages_per_second = round(report.acknowledged / report.seconds, 1) if report.seconds else 0.0
+        write_report(paths, report)
+        log.info("run report: %s", json.dumps(asdict(report)))

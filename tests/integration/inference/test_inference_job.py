@@ -1,0 +1,333 @@
+"""The inference job end to end against a real broker process, MLflow on SQLite and the local feature store."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import mlflow
+import polars as pl
+import pytest
+from confluent_kafka import Consumer
+from mlflow import MlflowClient
+
+from ml_platform.feature_store.local import LocalFeatureStore
+from ml_platform.local_broker import free_port
+from ml_platform.specs import SpecRegistry
+from tests.conftest import SPECS_DIR
+from tests.integration.conftest import END
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+AS_OF = datetime(END.year, END.month, END.day, tzinfo=UTC)
+SCHEMA = {
+    "schema_version",
+    "entity_id",
+    "score",
+    "predicted_label",
+    "model_name",
+    "model_version",
+    "mlflow_run_id",
+    "features_as_of",
+    "scored_at",
+}
+
+
+def run_inference(local_platform, champion, root, *args, env_extra=None, timeout=300):
+    env = local_platform.env(champion) | (env_extra or {})
+    started = time.monotonic()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ml_inference",
+            "--sagemaker-root",
+            str(root),
+            "--as-of",
+            AS_OF.isoformat(),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def consume_all(bootstrap: str, topic: str, idle_seconds: float = 5.0) -> list:
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"test-{uuid.uuid4()}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
+    consumer.subscribe([topic])
+    messages, last = [], time.monotonic()
+    try:
+        while time.monotonic() - last < idle_seconds:
+            msg = consumer.poll(0.5)
+            if msg is None:
+                continue
+            assert msg.error() is None, msg.error()
+            messages.append(msg)
+            last = time.monotonic()
+    finally:
+        consumer.close()
+    return messages
+
+
+def expected_population(local_platform) -> set[str]:
+    store = LocalFeatureStore(SpecRegistry.from_directory(SPECS_DIR), local_platform.state / "feature-store")
+    frame = store.scoring_frame(["customer_profile"], anchor="customer_profile", as_of=AS_OF).frame
+    return set(frame["customer_id"].to_list())
+
+
+def test_every_entity_published_exactly_once_with_schema(local_platform, champion, kafka_broker, tmp_path):
+    topic = f"predictions-{uuid.uuid4().hex[:8]}"
+    result = run_inference(
+        local_platform,
+        champion,
+        tmp_path,
+        "--kafka-bootstrap-servers",
+        kafka_broker.bootstrap_servers,
+        "--kafka-topic",
+        topic,
+        "--kafka-create-topic",
+        "true",
+        "--batch-size",
+        "700",
+        "--pipeline-execution-id",
+        "exec-123",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((tmp_path / "processing" / "output" / "run_report.json").read_text())
+    population = expected_population(local_platform)
+    assert report["status"] == "succeeded"
+    assert report["produced"] == report["acknowledged"] == report["scored"] == len(population)
+    messages = consume_all(kafka_broker.bootstrap_servers, topic)
+    keys = [m.key().decode() for m in messages]
+    assert len(keys) == len(set(keys)) == len(population)
+    assert set(keys) == population
+    mlflow.set_tracking_uri(f"sqlite:///{champion}")
+    champion_version = str(MlflowClient().get_model_version_by_alias("churn-classifier", "champion").version)
+    for msg in messages[:200]:
+        value = json.loads(msg.value())
+        assert set(value) == SCHEMA
+        assert value["entity_id"] == msg.key().decode()
+        assert value["model_version"] == champion_version
+        assert 0.0 <= value["score"] <= 1.0 and value["predicted_label"] in (0, 1)
+        assert value["features_as_of"].startswith(AS_OF.strftime("%Y-%m-%dT%H:%M:%S"))
+        headers = dict(msg.headers())
+        assert headers["model_version"] == champion_version.encode()
+        assert headers["pipeline_execution_id"] == b"exec-123"
+        assert headers["content-type"] == b"application/json"
+
+
+def test_three_shards_publish_the_population_exactly_once(local_platform, champion, kafka_broker, tmp_path):
+    topic = f"sharded-{uuid.uuid4().hex[:8]}"
+    hosts = ["algo-1", "algo-2", "algo-3"]
+    procs = []
+    for host in hosts:
+        root = tmp_path / host
+        (root / "config").mkdir(parents=True)
+        (root / "config" / "resourceconfig.json").write_text(
+            json.dumps({"current_host": host, "hosts": hosts})
+        )
+        env = local_platform.env(champion)
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "ml_inference",
+                    "--sagemaker-root",
+                    str(root),
+                    "--as-of",
+                    AS_OF.isoformat(),
+                    "--kafka-bootstrap-servers",
+                    kafka_broker.bootstrap_servers,
+                    "--kafka-topic",
+                    topic,
+                    "--kafka-create-topic",
+                    "true",
+                ],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err[-3000:]
+    reports = [
+        json.loads((tmp_path / h / "processing" / "output" / "run_report.json").read_text()) for h in hosts
+    ]
+    assert all(r["scored"] > 0 for r in reports)
+    keys = [m.key().decode() for m in consume_all(kafka_broker.bootstrap_servers, topic)]
+    assert len(keys) == len(set(keys))
+    assert set(keys) == expected_population(local_platform)
+
+
+def test_unreachable_broker_fails_fast_without_success_report(local_platform, champion, tmp_path):
+    result = run_inference(
+        local_platform,
+        champion,
+        tmp_path,
+        "--kafka-bootstrap-servers",
+        f"127.0.0.1:{free_port()}",
+        "--kafka-connect-timeout-s",
+        "3",
+    )
+    assert result.returncode == 1
+    assert "not reachable within 3 s" in result.stderr
+    assert result.seconds < 30
+    report = json.loads((tmp_path / "processing" / "output" / "run_report.json").read_text())
+    assert report["status"] == "failed" and report["produced"] == 0
+    assert "not reachable" in (tmp_path / "output" / "message").read_text()
+
+
+def test_missing_topic_is_an_error_unless_creation_allowed(local_platform, champion, kafka_broker, tmp_path):
+    result = run_inference(
+        local_platform,
+        champion,
+        tmp_path,
+        "--kafka-bootstrap-servers",
+        kafka_broker.bootstrap_servers,
+        "--kafka-topic",
+        f"absent-{uuid.uuid4().hex[:6]}",
+    )
+    assert result.returncode == 1
+    assert "does not exist" in result.stderr and "kafka_create_topic=true" in result.stderr
+
+
+def test_missing_alias_lists_the_existing_ones(local_platform, champion, kafka_broker, tmp_path):
+    result = run_inference(
+        local_platform,
+        champion,
+        tmp_path,
+        "--kafka-bootstrap-servers",
+        kafka_broker.bootstrap_servers,
+        "--kafka-create-topic",
+        "true",
+        "--model-alias",
+        "gold",
+    )
+    assert result.returncode == 1
+    assert "has no alias 'gold'; aliases: challenger, champion" in result.stderr
+    missing_version = run_inference(
+        local_platform,
+        champion,
+        tmp_path,
+        "--kafka-bootstrap-servers",
+        kafka_broker.bootstrap_servers,
+        "--kafka-create-topic",
+        "true",
+        "--model-version",
+        "99",
+    )
+    assert "has no version 99; versions: 1" in missing_version.stderr
+
+
+def test_empty_population_is_an_error(local_platform, champion, kafka_broker, tmp_path):
+    empty = tmp_path / "entities.parquet"
+    pl.DataFrame({"customer_id": pl.Series([], dtype=pl.Utf8)}).write_parquet(empty)
+    result = run_inference(
+        local_platform,
+        champion,
+        tmp_path,
+        "--kafka-bootstrap-servers",
+        kafka_broker.bootstrap_servers,
+        "--kafka-create-topic",
+        "true",
+        "--entity-list-uri",
+        str(empty),
+    )
+    assert result.returncode == 1
+    assert "empty population" in result.stderr
+
+
+def test_entity_list_with_unknown_ids_counts_them_as_skipped(
+    local_platform, champion, kafka_broker, tmp_path
+):
+    topic = f"list-{uuid.uuid4().hex[:8]}"
+    known = sorted(expected_population(local_platform))[:20]
+    path = tmp_path / "entities.csv"
+    pl.DataFrame({"customer_id": [*known, "NOPE-1", "NOPE-2"]}).write_csv(path)
+    result = run_inference(
+        local_platform,
+        champion,
+        tmp_path,
+        "--kafka-bootstrap-servers",
+        kafka_broker.bootstrap_servers,
+        "--kafka-topic",
+        topic,
+        "--kafka-create-topic",
+        "true",
+        "--entity-list-uri",
+        str(path),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads((tmp_path / "processing" / "output" / "run_report.json").read_text())
+    assert (report["rows_read"], report["scored"], report["skipped_missing"]) == (22, 20, 2)
+    assert sorted(m.key().decode() for m in consume_all(kafka_broker.bootstrap_servers, topic)) == known
+
+
+def test_features_older_than_ttl_beyond_the_share_fail(local_platform, champion, kafka_broker, tmp_path):
+    late = (AS_OF + timedelta(days=3 * 365)).isoformat()
+    result = run_inference(
+        local_platform,
+        champion,
+        tmp_path,
+        "--kafka-bootstrap-servers",
+        kafka_broker.bootstrap_servers,
+        "--kafka-create-topic",
+        "true",
+        "--as-of",
+        late,
+    )
+    assert result.returncode == 1
+    assert "older than its TTL" in result.stderr and "max_skipped_share=0.2" in result.stderr
+
+
+def test_secrets_never_appear_in_output(local_platform, champion, kafka_broker, tmp_path):
+    password = "pw-" + uuid.uuid4().hex
+    result = run_inference(
+        local_platform,
+        champion,
+        tmp_path,
+        "--kafka-bootstrap-servers",
+        kafka_broker.bootstrap_servers,
+        "--kafka-security-protocol",
+        "SASL_PLAINTEXT",
+        "--kafka-sasl-mechanism",
+        "SCRAM-SHA-512",
+        "--kafka-sasl-username",
+        "svc",
+        "--kafka-connect-timeout-s",
+        "3",
+        "--log-level",
+        "DEBUG",
+        env_extra={"MLP_KAFKA_SASL_PASSWORD": password},
+    )
+    everything = (
+        result.stdout + result.stderr + "".join(p.read_text() for p in tmp_path.rglob("*") if p.is_file())
+    )
+    assert "sasl.password': '***'" in result.stderr
+    assert password not in everything
+
+
+def test_help(local_platform):
+    out = subprocess.run(
+        [sys.executable, "-m", "ml_inference", "--help"], capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0 and "--kafka-bootstrap-servers" in out.stdout
