@@ -3,6 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 UV := $(shell scripts/ensure_uv.sh)
+export UV
 RUN := $(UV) run --frozen
 APPS := src/training src/inference
 export MLP_STATE_DIR ?= $(CURDIR)/.mlplatform

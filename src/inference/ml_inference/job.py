@@ -85,7 +85,8 @@ def write_report(paths: ProcessingPaths, report: RunReport) -> None:
 def run_inference(settings: InferenceSettings, paths: ProcessingPaths) -> RunReport:
     started = time.perf_counter()
     resources = ResourceConfig.read(paths.resource_config)
-    as_of = settings.as_of or datetime.now(UTC)
+    # One as_of for every shard of a run: the execution's start time unless given.
+    as_of = settings.as_of or settings.execution_start_time or datetime.now(UTC)
     as_of_text = as_of.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     report = RunReport(
         status="failed",

@@ -17,6 +17,11 @@ SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN", "AWS_MSK_IAM")
 COMPRESSION = ("none", "gzip", "snappy", "lz4", "zstd")
 
+
+def _as_of(value: str) -> datetime | None:
+    return None if value.strip().lower() == "now" else st.optional_time(value)
+
+
 FIELDS: tuple[Field, ...] = (
     Field("environment", st.text, "local", "environment name", ("local", "staging", "prod")),
     Field("model_name", st.text, "churn-classifier", "registered model to score with"),
@@ -41,7 +46,18 @@ FIELDS: tuple[Field, ...] = (
         "entity_list_uri", st.text, "", "optional file (Parquet/CSV, local or s3://) listing the ids to score"
     ),
     Field("entity_id_column", st.text, "customer_id", "id column of the entity list"),
-    Field("as_of", st.optional_time, None, "score with features as of this time (default: now)"),
+    Field(
+        "as_of",
+        _as_of,
+        None,
+        "score with features as of this time; 'now' or empty: the execution start time, else now",
+    ),
+    Field(
+        "execution_start_time",
+        st.optional_time,
+        None,
+        "pipeline execution start (set by the pipeline); the default as_of",
+    ),
     Field(
         "batch_size", st.integer, 50_000, "rows per scoring batch", check=lambda v: v >= 1, requirement=">= 1"
     ),
@@ -139,6 +155,7 @@ class InferenceSettings:
     entity_list_uri: str
     entity_id_column: str
     as_of: datetime | None
+    execution_start_time: datetime | None
     batch_size: int
     max_skipped_share: float
     threshold: float

@@ -1,0 +1,1 @@
+"""SageMaker pipeline definitions (one source), their parameters, and a local runner."""

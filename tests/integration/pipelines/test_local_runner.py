@@ -1,0 +1,136 @@
+"""The local runner executes both pipeline definitions, each step in its app's own locked uv environment."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+
+import mlflow
+import pytest
+from mlflow import MlflowClient
+
+from ml_platform.pipelines.definitions import render
+from ml_platform.pipelines.local_runner import StepFailedError, run_pipeline
+from tests.conftest import REPO_ROOT, SPECS_DIR
+from tests.integration.inference.test_inference_job import AS_OF, consume_all, expected_population
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture
+def runner_env(local_platform, monkeypatch, tmp_path):
+    for key, value in {
+        "MLP_STATE_DIR": str(local_platform.state),
+        "MLP_FEATURE_SPECS_DIR": str(SPECS_DIR),
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+    }.items():
+        monkeypatch.setenv(key, value)
+    return f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+
+def request(pairs: dict[str, str]) -> dict:
+    return {"PipelineParameters": [{"Name": k, "Value": v} for k, v in pairs.items()]}
+
+
+def test_both_pipelines_run_locally(local_platform, kafka_broker, runner_env, tmp_path, capsys):
+    common = {"Environment": "local", "FeatureStoreBackend": "local", "MlflowTrackingUri": runner_env}
+    training = run_pipeline(
+        REPO_ROOT / "pipelines" / "training.json",
+        request({**common, "LabelsUri": str(local_platform.labels), "NEstimators": "30"}),
+        work=tmp_path / "runs",
+        repo=REPO_ROOT,
+    )
+    assert [(s["step"], s["status"]) for s in training.statuses] == [("TrainModel", "Succeeded")]
+    hyper = json.loads(
+        (
+            tmp_path
+            / "runs"
+            / training.execution_id
+            / "TrainModel"
+            / "algo-1"
+            / "input"
+            / "config"
+            / "hyperparameters.json"
+        ).read_text()
+    )
+    assert hyper["n_estimators"] == "30" and all(isinstance(v, str) for v in hyper.values())
+    mlflow.set_tracking_uri(runner_env)
+    version = MlflowClient().get_model_version_by_alias("churn-classifier", "champion")
+    assert version.tags["pipeline_execution_arn"].endswith(training.execution_id)
+
+    topic = f"runner-{uuid.uuid4().hex[:8]}"
+    inference = run_pipeline(
+        REPO_ROOT / "pipelines" / "inference.json",
+        request(
+            {
+                **common,
+                "KafkaBootstrapServers": kafka_broker.bootstrap_servers,
+                "KafkaTopic": topic,
+                "KafkaCreateTopic": "true",
+                "InferenceInstanceCount": "2",
+                "ScoringAsOf": AS_OF.isoformat(),
+            }
+        ),
+        work=tmp_path / "runs",
+        repo=REPO_ROOT,
+    )
+    assert [(s["step"], s["status"]) for s in inference.statuses] == [("BatchInference", "Succeeded")]
+    out = capsys.readouterr().out
+    assert "✔ TrainModel succeeded in" in out and "✔ BatchInference succeeded in" in out
+    assert "[BatchInference/algo-2]" in out  # both instances' logs streamed
+    keys = [m.key().decode() for m in consume_all(kafka_broker.bootstrap_servers, topic)]
+    assert len(keys) == len(set(keys))
+    assert set(keys) == expected_population(local_platform)
+
+
+def test_failing_step_stops_the_run_with_its_reason(local_platform, runner_env, tmp_path):
+    """Training then inference in one definition: training fails (no labels in the window), inference never starts."""
+    training, inference = render("training"), render("inference")
+    steps = [training["Steps"][0], {**inference["Steps"][0], "DependsOn": ["TrainModel"]}]
+    names = {p["Name"] for p in training["Parameters"]}
+    combined = {
+        **training,
+        "Parameters": training["Parameters"] + [p for p in inference["Parameters"] if p["Name"] not in names],
+        "Steps": steps,
+    }
+    definition = tmp_path / "combined.json"
+    definition.write_text(json.dumps(combined))
+    params = tmp_path / "params.json"
+    params.write_text(
+        json.dumps(
+            request(
+                {
+                    "FeatureStoreBackend": "local",
+                    "MlflowTrackingUri": runner_env,
+                    "LabelsUri": str(local_platform.labels),
+                    "LabelStartDate": "2031-01-01",
+                    "KafkaBootstrapServers": "127.0.0.1:1",
+                }
+            )
+        )
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ml_platform.pipelines.local_runner",
+            str(definition),
+            "--parameters",
+            str(params),
+            "--work-dir",
+            str(tmp_path / "runs"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "✘ TrainModel failed" in result.stdout
+    assert "no labels in the window" in result.stderr
+    assert "BatchInference" not in result.stdout
+    assert not list((tmp_path / "runs").glob("*/BatchInference"))
+    with pytest.raises(StepFailedError):
+        run_pipeline(definition, json.loads(params.read_text()), work=tmp_path / "runs2", repo=REPO_ROOT)

@@ -1,0 +1,80 @@
+"""The pipeline definitions: one source, rendered to the files Terraform and the local runner use."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ml_platform.errors import ConfigError
+from ml_platform.pipelines.definitions import PIPELINES, canonical, parameters, render
+from ml_platform.pipelines.local_runner import Execution, resolve_parameters, step_order
+from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize("name", PIPELINES)
+def test_committed_definition_is_the_rendered_one(name):
+    committed = (REPO_ROOT / "pipelines" / f"{name}.json").read_text()
+    assert canonical(committed) == canonical(render(name)), "run: uv run python scripts/render_pipelines.py"
+
+
+def test_definitions_cover_the_required_parameters():
+    training = {p.name for p in parameters("training")}
+    inference = {p.name for p in parameters("inference")}
+    assert {
+        "TrainingImageUri",
+        "TrainingInstanceType",
+        "NEstimators",
+        "MaxDepth",
+        "ModelName",
+        "ExperimentName",
+        "LabelStartDate",
+        "LabelEndDate",
+    } <= training
+    assert {
+        "InferenceImageUri",
+        "InferenceInstanceType",
+        "InferenceInstanceCount",
+        "KafkaTopic",
+        "BatchSize",
+        "ScoringAsOf",
+        "ModelName",
+    } <= inference
+    assert render("training")["Version"] == "2020-12-01"
+    assert [s["Type"] for s in render("training")["Steps"]] == ["Training"]
+    assert [s["Type"] for s in render("inference")["Steps"]] == ["Processing"]
+
+
+def test_expressions_evaluate_like_sagemaker():
+    definition = render("training")
+    values = resolve_parameters(
+        definition, {"PipelineParameters": [{"Name": "NEstimators", "Value": "7"}]}, "p.json"
+    )
+    execution = Execution("p", "exec-1", values, REPO_ROOT)
+    hyper = execution.evaluate(definition["Steps"][0]["Arguments"]["HyperParameters"])
+    assert hyper["n_estimators"] == "7" and hyper["max_depth"] == "10"
+    env = execution.evaluate(definition["Steps"][0]["Arguments"]["Environment"])
+    assert env["MLP_PIPELINE_EXECUTION_ARN"].endswith("/execution/exec-1")
+
+
+def test_parameters_are_checked_against_the_definition():
+    definition = render("inference")
+    with pytest.raises(ConfigError, match="unknown parameter 'BatchSise'"):
+        resolve_parameters(
+            definition, {"PipelineParameters": [{"Name": "BatchSise", "Value": "1"}]}, "p.json"
+        )
+    with pytest.raises(ConfigError, match="BatchSize='big' is not a valid Integer"):
+        resolve_parameters(
+            definition, {"PipelineParameters": [{"Name": "BatchSize", "Value": "big"}]}, "p.json"
+        )
+
+
+def test_step_order_follows_depends_on_and_refuses_cycles():
+    a = {"Name": "A", "Type": "Training", "DependsOn": ["B"]}
+    b = {"Name": "B", "Type": "Training"}
+    assert [s["Name"] for s in step_order({"Steps": [a, b]})] == ["B", "A"]
+    with pytest.raises(ConfigError, match="cycle"):
+        step_order({"Steps": [a, {**b, "DependsOn": ["A"]}]})
+    assert json.loads(json.dumps(render("inference")))  # plain JSON
