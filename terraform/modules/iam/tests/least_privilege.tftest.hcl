@@ -1,0 +1,67 @@
+# The real provider, offline: IAM policy documents are computed locally; the one data source
+# that would call AWS is overridden.
+provider "aws" {
+  region                      = "us-east-1"
+  access_key                  = "offline"
+  secret_key                  = "offline"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+}
+
+override_data {
+  target = data.aws_caller_identity.current
+  values = { account_id = "123456789012" }
+}
+
+variables {
+  name_prefix                = "ml-platform-test"
+  bucket_arns                = ["arn:aws:s3:::ml-platform-test-data-123456789012"]
+  kms_key_arn                = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  repository_arns            = ["arn:aws:ecr:us-east-1:123456789012:repository/ml-platform-test-training"]
+  mlflow_tracking_server_arn = "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/ml-platform-test"
+}
+
+run "no_wildcard_actions_and_scoped_resources" {
+  command = plan
+
+  assert {
+    condition     = aws_iam_role.sagemaker.name == "ml-platform-test-sagemaker-execution"
+    error_message = "unexpected execution role name"
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for s in jsondecode(data.aws_iam_policy_document.sagemaker.json).Statement :
+      [for a in flatten([s.Action]) : a != "*" && !endswith(a, ":*")]
+    ]))
+    error_message = "the execution role grants a wildcard action"
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(data.aws_iam_policy_document.sagemaker.json).Statement :
+      !contains(flatten([s.Resource]), "*") || flatten([s.Action]) == ["ecr:GetAuthorizationToken"]
+    ])
+    error_message = "only ecr:GetAuthorizationToken (no resource-level permissions) may use Resource *"
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for s in jsondecode(data.aws_iam_policy_document.scheduler.json).Statement :
+      [for a in flatten([s.Action]) : a != "*" && !endswith(a, ":*")]
+    ]))
+    error_message = "the scheduler role grants a wildcard action"
+  }
+}
+
+run "bucket_wildcards_are_refused" {
+  command = plan
+
+  variables {
+    bucket_arns = ["arn:aws:s3:::*"]
+  }
+
+  expect_failures = [var.bucket_arns]
+}

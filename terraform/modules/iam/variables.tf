@@ -1,0 +1,56 @@
+variable "name_prefix" {
+  description = "Prefix of the role names and of the resources the roles may touch, e.g. ml-platform-staging."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{2,40}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 4-42 characters of lowercase letters, digits and '-'."
+  }
+}
+
+variable "bucket_arns" {
+  description = "ARNs of the buckets the jobs read and write."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.bucket_arns) > 0 && alltrue([for a in var.bucket_arns : can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9.-]+$", a))])
+    error_message = "bucket_arns must be a non-empty list of S3 bucket ARNs (no object paths, no wildcards)."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "The platform's KMS key."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "repository_arns" {
+  description = "ECR repositories the jobs pull from."
+  type        = list(string)
+
+  validation {
+    condition     = alltrue([for a in var.repository_arns : can(regex("^arn:aws[a-z-]*:ecr:", a))])
+    error_message = "repository_arns must be ECR repository ARNs."
+  }
+}
+
+variable "mlflow_tracking_server_arn" {
+  description = "SageMaker MLflow tracking server the jobs use; empty when MLflow runs elsewhere."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.mlflow_tracking_server_arn == "" || can(regex("^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:[0-9]{12}:mlflow-tracking-server/", var.mlflow_tracking_server_arn))
+    error_message = "mlflow_tracking_server_arn must be empty or a SageMaker MLflow tracking server ARN."
+  }
+}
+
+variable "kafka_secret_arn" {
+  description = "Secrets Manager secret holding the Kafka SASL password; empty when not used."
+  type        = string
+  default     = ""
+}

@@ -1,0 +1,111 @@
+locals {
+  pipelines = toset(["training", "inference"])
+}
+
+resource "aws_sagemaker_pipeline" "this" {
+  for_each              = local.pipelines
+  pipeline_name         = "${var.name_prefix}-${each.key}"
+  pipeline_display_name = "${var.name_prefix}-${each.key}"
+  pipeline_description  = "ml-platform ${each.key} pipeline"
+  role_arn              = var.sagemaker_role_arn
+  # The same file the local runner executes (written by scripts/render_pipelines.py).
+  pipeline_definition = file("${var.definitions_dir}/${each.key}.json")
+}
+
+# -- schedules: EventBridge Scheduler with retries and a dead-letter queue ------------------
+resource "aws_sqs_queue" "dlq" {
+  name                      = "${var.name_prefix}-schedules-dlq"
+  kms_master_key_id         = var.kms_key_arn
+  message_retention_seconds = 1209600
+}
+
+resource "aws_scheduler_schedule" "this" {
+  for_each                     = var.schedules
+  name                         = "${var.name_prefix}-${each.key}"
+  description                  = "Starts the ${each.key} pipeline: ${each.value.schedule_expression} (UTC)"
+  schedule_expression          = each.value.schedule_expression
+  schedule_expression_timezone = "UTC"
+
+  flexible_time_window {
+    mode = "OFF"
+  }
+
+  target {
+    arn      = aws_sagemaker_pipeline.this[each.key].arn
+    role_arn = var.scheduler_role_arn
+
+    sagemaker_pipeline_parameters {
+      dynamic "pipeline_parameter" {
+        # An empty value is not allowed here; the definition's default applies instead.
+        for_each = { for k, v in each.value.parameters : k => v if v != "" }
+        content {
+          name  = pipeline_parameter.key
+          value = pipeline_parameter.value
+        }
+      }
+    }
+
+    retry_policy {
+      maximum_retry_attempts       = var.retry_attempts
+      maximum_event_age_in_seconds = 3600
+    }
+
+    dead_letter_config {
+      arn = aws_sqs_queue.dlq.arn
+    }
+  }
+}
+
+# -- alerts: a failed execution of either pipeline -> SNS ----------------------------------
+resource "aws_sns_topic" "alerts" {
+  name              = "${var.name_prefix}-pipeline-alerts"
+  kms_master_key_id = var.kms_key_arn
+}
+
+resource "aws_sns_topic_subscription" "email" {
+  for_each  = toset(var.alert_emails)
+  topic_arn = aws_sns_topic.alerts.arn
+  protocol  = "email"
+  endpoint  = each.value
+}
+
+resource "aws_cloudwatch_event_rule" "failed" {
+  name        = "${var.name_prefix}-pipeline-failed"
+  description = "A ${var.name_prefix} pipeline execution failed"
+  event_pattern = jsonencode({
+    source        = ["aws.sagemaker"]
+    "detail-type" = ["SageMaker Model Building Pipeline Execution Status Change"]
+    detail = {
+      currentPipelineExecutionStatus = ["Failed"]
+      pipelineArn                    = [for p in aws_sagemaker_pipeline.this : p.arn]
+    }
+  })
+}
+
+resource "aws_cloudwatch_event_target" "failed" {
+  rule      = aws_cloudwatch_event_rule.failed.name
+  target_id = "sns"
+  arn       = aws_sns_topic.alerts.arn
+}
+
+data "aws_iam_policy_document" "alerts" {
+  statement {
+    sid       = "EventBridgePublishes"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alerts.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.failed.arn]
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "alerts" {
+  arn    = aws_sns_topic.alerts.arn
+  policy = data.aws_iam_policy_document.alerts.json
+}

@@ -1,0 +1,86 @@
+variable "name_prefix" {
+  description = "Prefix of the pipeline and schedule names, e.g. ml-platform-staging."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{2,40}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 4-42 characters of lowercase letters, digits and '-'."
+  }
+}
+
+variable "definitions_dir" {
+  description = "Folder of the pipeline definitions (training.json, inference.json) the local runner also executes."
+  type        = string
+}
+
+variable "sagemaker_role_arn" {
+  description = "Role the pipelines and their jobs run as."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", var.sagemaker_role_arn))
+    error_message = "sagemaker_role_arn must be an IAM role ARN."
+  }
+}
+
+variable "scheduler_role_arn" {
+  description = "Role EventBridge Scheduler assumes to start the pipelines."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", var.scheduler_role_arn))
+    error_message = "scheduler_role_arn must be an IAM role ARN."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "KMS key for the dead-letter queue and the alert topic."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "schedules" {
+  description = "Per pipeline (training, inference): an EventBridge cron expression and the parameters each scheduled execution gets."
+  type = map(object({
+    schedule_expression = string
+    parameters          = map(string)
+  }))
+
+  validation {
+    condition     = alltrue([for k in keys(var.schedules) : contains(["training", "inference"], k)])
+    error_message = "schedules keys must be training and/or inference."
+  }
+
+  validation {
+    condition = alltrue([for s in values(var.schedules) : can(regex(
+      "^cron\\((\\S+\\s){5}\\S+\\)$", s.schedule_expression
+    ))])
+    error_message = "Each schedule_expression must be an EventBridge cron with six fields, e.g. cron(0 2 * * ? *)."
+  }
+}
+
+variable "retry_attempts" {
+  description = "How often the scheduler retries a failed StartPipelineExecution before dead-lettering it."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.retry_attempts >= 0 && var.retry_attempts <= 185
+    error_message = "retry_attempts must be between 0 and 185."
+  }
+}
+
+variable "alert_emails" {
+  description = "Addresses subscribed to failed-execution alerts (each must confirm)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for e in var.alert_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", e))])
+    error_message = "alert_emails must be e-mail addresses."
+  }
+}

@@ -1,0 +1,108 @@
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "us-east-1" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+  mock_resource "aws_kms_key" {
+    defaults = { arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/mock" }
+  }
+  mock_resource "aws_s3_bucket" {
+    defaults = { arn = "arn:aws:s3:::mock-bucket" }
+  }
+  mock_resource "aws_sagemaker_pipeline" {
+    defaults = { arn = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/mock" }
+  }
+  mock_resource "aws_sqs_queue" {
+    defaults = { arn = "arn:aws:sqs:us-east-1:123456789012:mock" }
+  }
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:us-east-1:123456789012:mock" }
+  }
+  mock_resource "aws_cloudwatch_event_rule" {
+    defaults = { arn = "arn:aws:events:us-east-1:123456789012:rule/mock" }
+  }
+  mock_resource "aws_ecr_repository" {
+    defaults = { arn = "arn:aws:ecr:us-east-1:123456789012:repository/mock" }
+  }
+}
+
+variables {
+  environment                   = "staging"
+  feature_specs_dir             = "../../../feature_groups"
+  pipeline_definitions_dir      = "../../../pipelines"
+  training_image_uri            = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-staging-training@sha256:abc"
+  inference_image_uri           = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-staging-inference@sha256:def"
+  training_instance_type        = "ml.m5.large"
+  inference_instance_type       = "ml.m5.large"
+  training_schedule_expression  = "cron(0 2 * * ? *)"
+  inference_schedule_expression = "cron(0 6 * * ? *)"
+  training_hyperparameters      = { n_estimators = "200", max_depth = "12", model_name = "churn-classifier" }
+  kafka_output_topic            = "ml-predictions-staging"
+  kafka_bootstrap_servers       = "b-1.example:9098"
+  mlflow_tracking_uri           = "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/ml-platform-staging"
+}
+
+run "environment_from_specs_and_definitions" {
+  command = apply
+
+  assert {
+    condition     = keys(module.feature_store.feature_group_names) == ["customer_activity", "customer_billing", "customer_profile"]
+    error_message = "one feature group per spec file"
+  }
+
+  assert {
+    condition     = module.feature_store.feature_group_names["customer_profile"] == "ml-platform-staging-customer_profile"
+    error_message = "feature group names are <project>-<env>-<spec name>"
+  }
+
+  assert {
+    condition     = module.pipelines.schedule_expressions == { training = "cron(0 2 * * ? *)", inference = "cron(0 6 * * ? *)" }
+    error_message = "schedules use the tfvars cron expressions"
+  }
+
+  assert {
+    condition     = length(module.pipelines.pipeline_arns) == 2
+    error_message = "two pipelines"
+  }
+}
+
+run "malformed_cron_is_refused" {
+  command = plan
+
+  variables {
+    training_schedule_expression = "every day at two"
+  }
+
+  expect_failures = [var.training_schedule_expression]
+}
+
+run "unknown_instance_type_is_refused" {
+  command = plan
+
+  variables {
+    inference_instance_type = "m5.large"
+  }
+
+  expect_failures = [var.inference_instance_type]
+}
+
+run "unknown_environment_is_refused" {
+  command = plan
+
+  variables {
+    environment = "qa"
+  }
+
+  expect_failures = [var.environment]
+}

@@ -1,0 +1,147 @@
+variable "project_name" {
+  description = "Project name; with the environment it prefixes every resource name."
+  type        = string
+  default     = "ml-platform"
+}
+
+variable "environment" {
+  description = "Environment name: staging or prod."
+  type        = string
+
+  validation {
+    condition     = contains(["staging", "prod"], var.environment)
+    error_message = "environment must be staging or prod."
+  }
+}
+
+variable "aws_region" {
+  description = "AWS region of the environment."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.aws_region))
+    error_message = "aws_region must be a region name such as us-east-1."
+  }
+}
+
+variable "training_image_uri" {
+  description = "Training image URI (rewritten and pinned by digest by scripts/build_push_ecr.sh)."
+  type        = string
+}
+
+variable "inference_image_uri" {
+  description = "Inference image URI (rewritten and pinned by digest by scripts/build_push_ecr.sh)."
+  type        = string
+}
+
+variable "training_instance_type" {
+  description = "SageMaker instance type of training, e.g. ml.m5.large."
+  type        = string
+
+  validation {
+    condition     = can(regex("^ml\\.[a-z0-9]+\\.[a-z0-9]+$", var.training_instance_type))
+    error_message = "training_instance_type must be a SageMaker instance type such as ml.m5.large."
+  }
+}
+
+variable "inference_instance_type" {
+  description = "SageMaker instance type of batch inference, e.g. ml.m5.large."
+  type        = string
+
+  validation {
+    condition     = can(regex("^ml\\.[a-z0-9]+\\.[a-z0-9]+$", var.inference_instance_type))
+    error_message = "inference_instance_type must be a SageMaker instance type such as ml.m5.large."
+  }
+}
+
+variable "inference_instance_count" {
+  description = "Instances of batch inference."
+  type        = number
+  default     = 1
+}
+
+variable "training_schedule_expression" {
+  description = "EventBridge cron of the training pipeline, e.g. cron(0 2 * * ? *) for 02:00 UTC daily."
+  type        = string
+
+  validation {
+    condition     = can(regex("^cron\\((\\S+\\s){5}\\S+\\)$", var.training_schedule_expression))
+    error_message = "training_schedule_expression must be an EventBridge cron with six fields, e.g. cron(0 2 * * ? *)."
+  }
+}
+
+variable "inference_schedule_expression" {
+  description = "EventBridge cron of the inference pipeline, e.g. cron(0 6 * * ? *) for 06:00 UTC daily."
+  type        = string
+
+  validation {
+    condition     = can(regex("^cron\\((\\S+\\s){5}\\S+\\)$", var.inference_schedule_expression))
+    error_message = "inference_schedule_expression must be an EventBridge cron with six fields, e.g. cron(0 6 * * ? *)."
+  }
+}
+
+variable "training_hyperparameters" {
+  description = "Hyperparameters of scheduled training runs (strings): n_estimators, max_depth, model_name, experiment_name."
+  type        = map(string)
+}
+
+variable "kafka_output_topic" {
+  description = "Topic the predictions go to."
+  type        = string
+}
+
+variable "kafka_bootstrap_servers" {
+  description = "Kafka bootstrap servers, host:port[,host:port]."
+  type        = string
+}
+
+variable "mlflow_tracking_uri" {
+  description = "MLflow tracking server: SageMaker MLflow ARN or http(s) URL."
+  type        = string
+}
+
+variable "alert_emails" {
+  description = "Addresses receiving failed-pipeline alerts."
+  type        = list(string)
+  default     = []
+}
+
+# -- read by scripts/generate_params_json.py for manual runs; checked against what Terraform creates
+variable "sagemaker_role_arn" {
+  description = "ARN of the SageMaker execution role Terraform creates (for manual pipeline runs)."
+  type        = string
+}
+
+variable "feature_group_prefix" {
+  description = "Prefix of the deployed feature group names: <project>-<environment>-."
+  type        = string
+}
+
+variable "feature_store_backend" {
+  description = "Feature store backend of the jobs; sagemaker in deployed environments."
+  type        = string
+  default     = "sagemaker"
+
+  validation {
+    condition     = var.feature_store_backend == "sagemaker"
+    error_message = "Deployed environments use the sagemaker feature store backend."
+  }
+}
+
+variable "labels_uri" {
+  description = "Labels file of manual training runs."
+  type        = string
+  default     = ""
+}
+
+variable "model_output_s3_uri" {
+  description = "Training output location of manual runs."
+  type        = string
+  default     = ""
+}
+
+variable "report_s3_uri" {
+  description = "Inference report location of manual runs."
+  type        = string
+  default     = ""
+}

@@ -1,0 +1,106 @@
+"""Terraform: fmt, validate of both environments, and `terraform test` of the modules (offline)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.integration
+
+TERRAFORM = shutil.which("terraform")
+# A filesystem mirror: <root>/registry.terraform.io/hashicorp/aws/<version>/...; -plugin-dir takes <root>.
+MIRROR = next(
+    (
+        p.parents[2]
+        for pattern in (
+            "opt/*/registry.terraform.io/hashicorp/aws",
+            "*/*/registry.terraform.io/hashicorp/aws",
+        )
+        for p in Path("/").glob(pattern)
+    ),
+    None,
+)
+needs_terraform = pytest.mark.skipif(
+    TERRAFORM is None, reason="terraform is not on PATH (the machine image provides it)"
+)
+needs_mirror = pytest.mark.skipif(
+    TERRAFORM is None or MIRROR is None,
+    reason="no filesystem mirror of the hashicorp/aws provider (the machine image provides one under /opt)",
+)
+TF_DIR = REPO_ROOT / "terraform"
+
+
+def terraform(*args: str, cwd: Path, data_dir: Path) -> subprocess.CompletedProcess:
+    cli_config = data_dir / "terraformrc"
+    cli_config.parent.mkdir(parents=True, exist_ok=True)
+    cli_config.write_text("")
+    env = {
+        **os.environ,
+        "TF_DATA_DIR": str(data_dir / ".terraform"),
+        "TF_CLI_CONFIG_FILE": str(cli_config),
+        "TF_IN_AUTOMATION": "1",
+        "CHECKPOINT_DISABLE": "1",
+    }
+    return subprocess.run(
+        [TERRAFORM, *args, "-no-color"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def init(cwd: Path, data_dir: Path) -> None:
+    result = terraform(
+        "init", "-backend=false", f"-plugin-dir={MIRROR}", "-input=false", cwd=cwd, data_dir=data_dir
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@needs_terraform
+def test_fmt(tmp_path):
+    result = terraform("fmt", "-check", "-recursive", str(TF_DIR), cwd=tmp_path, data_dir=tmp_path)
+    assert result.returncode == 0, f"not formatted (run terraform fmt -recursive terraform): {result.stdout}"
+
+
+@needs_mirror
+@pytest.mark.parametrize("environment", ["staging", "prod"])
+def test_environment_validates_with_the_real_provider(environment, tmp_path):
+    cwd = TF_DIR / environment
+    init(cwd, tmp_path)
+    result = terraform("validate", cwd=cwd, data_dir=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@needs_mirror
+@pytest.mark.parametrize("module", ["iam", "pipelines", "platform"])
+def test_module_tests_pass(module, tmp_path):
+    cwd = TF_DIR / "modules" / module
+    init(cwd, tmp_path)
+    result = terraform("test", cwd=cwd, data_dir=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 failed" in result.stdout
+
+
+@needs_mirror
+def test_a_wildcard_action_fails_the_iam_tests(tmp_path):
+    module = tmp_path / "iam"
+    shutil.copytree(TF_DIR / "modules" / "iam", module, ignore=shutil.ignore_patterns(".terraform*"))
+    main = module / "main.tf"
+    main.write_text(
+        main.read_text().replace(
+            'actions   = ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketAcl"]', 'actions   = ["s3:*"]'
+        )
+    )
+    init(module, tmp_path / "data")
+    result = terraform("test", cwd=module, data_dir=tmp_path / "data")
+    assert result.returncode != 0
+    assert "the execution role grants a wildcard action" in result.stdout + result.stderr
