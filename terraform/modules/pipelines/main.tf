@@ -25,6 +25,7 @@ resource "aws_scheduler_schedule" "this" {
   description                  = "Starts the ${each.key} pipeline: ${each.value.schedule_expression} (UTC)"
   schedule_expression          = each.value.schedule_expression
   schedule_expression_timezone = "UTC"
+  kms_key_arn                  = var.kms_key_arn
 
   flexible_time_window {
     mode = "OFF"
