@@ -1,6 +1,7 @@
 output "sagemaker_role_arn" {
-  description = "ARN of the SageMaker execution role (pipelines, jobs, feature store)."
-  value       = aws_iam_role.sagemaker.arn
+  description = "ARN of the SageMaker execution role (pipelines, jobs, feature store); known at plan time."
+  value       = local.sagemaker_role_arn
+  depends_on  = [aws_iam_role.sagemaker, aws_iam_role_policy.sagemaker]
 }
 
 output "scheduler_role_arn" {

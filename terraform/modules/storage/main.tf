@@ -105,6 +105,7 @@ resource "aws_s3_bucket_logging" "this" {
   bucket        = each.value.id
   target_bucket = aws_s3_bucket.logs.id
   target_prefix = "s3/${each.key}/"
+  depends_on    = [aws_s3_bucket_policy.this]
 }
 
 locals {
@@ -155,10 +156,29 @@ data "aws_iam_policy_document" "tls_only" {
   }
 }
 
+# The logs bucket also lets S3 log delivery write (from this account's buckets only).
+data "aws_iam_policy_document" "logs" {
+  source_policy_documents = [data.aws_iam_policy_document.tls_only["logs"].json]
+  statement {
+    sid       = "S3ServerAccessLogDelivery"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.logs.arn}/s3/*"]
+    principals {
+      type        = "Service"
+      identifiers = ["logging.s3.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
 resource "aws_s3_bucket_policy" "this" {
   for_each   = local.all_buckets
   bucket     = each.value.id
-  policy     = data.aws_iam_policy_document.tls_only[each.key].json
+  policy     = each.key == "logs" ? data.aws_iam_policy_document.logs.json : data.aws_iam_policy_document.tls_only[each.key].json
   depends_on = [aws_s3_bucket_public_access_block.this]
 }
 

@@ -4,8 +4,9 @@ output "kms_key_arn" {
 }
 
 output "bucket_names" {
-  description = "Bucket names by purpose: data, offline-store, models, logs."
-  value       = { for k, b in local.all_buckets : k => b.id }
+  description = "Bucket names by purpose: data, offline-store, models, logs (known at plan time)."
+  value       = { for k in keys(local.all_buckets) : k => "${var.name_prefix}-${k}-${local.account_id}" }
+  depends_on  = [aws_s3_bucket_policy.this, aws_s3_bucket_server_side_encryption_configuration.this]
 }
 
 output "bucket_arns" {
