@@ -19,6 +19,9 @@ module "platform" {
   kafka_output_topic            = var.kafka_output_topic
   kafka_bootstrap_servers       = var.kafka_bootstrap_servers
   mlflow_tracking_uri           = var.mlflow_tracking_uri
+  create_mlflow_tracking_server = var.create_mlflow_tracking_server
+  job_subnet_ids                = var.job_subnet_ids
+  job_security_group_ids        = var.job_security_group_ids
   alert_emails                  = var.alert_emails
 }
 

@@ -96,8 +96,27 @@ variable "kafka_bootstrap_servers" {
 }
 
 variable "mlflow_tracking_uri" {
-  description = "MLflow tracking server: SageMaker MLflow ARN or http(s) URL."
+  description = "An existing MLflow tracking server: SageMaker MLflow ARN or http(s) URL (empty with create_mlflow_tracking_server)."
   type        = string
+  default     = ""
+}
+
+variable "create_mlflow_tracking_server" {
+  description = "Create a SageMaker managed MLflow tracking server instead of using mlflow_tracking_uri."
+  type        = bool
+  default     = false
+}
+
+variable "job_subnet_ids" {
+  description = "Subnets the jobs run in (empty: no VPC)."
+  type        = list(string)
+  default     = []
+}
+
+variable "job_security_group_ids" {
+  description = "Security groups of the jobs when job_subnet_ids is set."
+  type        = list(string)
+  default     = []
 }
 
 variable "alert_emails" {

@@ -115,6 +115,29 @@ data "aws_iam_policy_document" "sagemaker" {
   }
 
   dynamic "statement" {
+    for_each = var.vpc_config == null ? [] : [1]
+    content {
+      sid     = "JobNetworkInterfaces"
+      actions = ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"]
+      resources = concat(
+        [for s in var.vpc_config.subnet_ids : "${local.arn_prefix}:ec2:${local.region}:${local.account}:subnet/${s}"],
+        [for g in var.vpc_config.security_group_ids : "${local.arn_prefix}:ec2:${local.region}:${local.account}:security-group/${g}"],
+        ["${local.arn_prefix}:ec2:${local.region}:${local.account}:network-interface/*"],
+      )
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.vpc_config == null ? [] : [1]
+    content {
+      # EC2 Describe* calls have no resource-level permissions.
+      sid       = "DescribeJobNetwork"
+      actions   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"]
+      resources = ["*"]
+    }
+  }
+
+  dynamic "statement" {
     for_each = var.kafka_secret_arn == "" ? [] : [1]
     content {
       sid       = "KafkaSecret"

@@ -54,3 +54,12 @@ variable "kafka_secret_arn" {
   type        = string
   default     = ""
 }
+
+variable "vpc_config" {
+  description = "Subnets and security groups of the jobs (null: no VPC); grants the network interface permissions SageMaker needs."
+  type = object({
+    subnet_ids         = list(string)
+    security_group_ids = list(string)
+  })
+  default = null
+}

@@ -1,5 +1,16 @@
 locals {
   pipelines = toset(["training", "inference"])
+  # The definitions are the files the local runner executes. A VPC is a deployment concern the
+  # runner has no use for: when one is given, its config is added to each step here.
+  files = { for p in local.pipelines : p => file("${var.definitions_dir}/${p}.json") }
+  vpc   = var.vpc_config == null ? null : { Subnets = var.vpc_config.subnet_ids, SecurityGroupIds = var.vpc_config.security_group_ids }
+  network = {
+    Training   = jsonencode({ VpcConfig = local.vpc })
+    Processing = jsonencode({ NetworkConfig = { VpcConfig = local.vpc } })
+  }
+  definitions = { for p, text in local.files : p => var.vpc_config == null ? text : jsonencode(merge(jsondecode(text), {
+    Steps = [for s in jsondecode(text).Steps : merge(s, { Arguments = merge(s.Arguments, jsondecode(local.network[s.Type])) })]
+  })) }
 }
 
 resource "aws_sagemaker_pipeline" "this" {
@@ -9,7 +20,7 @@ resource "aws_sagemaker_pipeline" "this" {
   pipeline_description  = "ml-platform ${each.key} pipeline"
   role_arn              = var.sagemaker_role_arn
   # The same file the local runner executes (written by scripts/render_pipelines.py).
-  pipeline_definition = file("${var.definitions_dir}/${each.key}.json")
+  pipeline_definition = local.definitions[each.key]
 }
 
 # -- schedules: EventBridge Scheduler with retries and a dead-letter queue ------------------

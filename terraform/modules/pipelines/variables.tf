@@ -84,3 +84,21 @@ variable "alert_emails" {
     error_message = "alert_emails must be e-mail addresses."
   }
 }
+
+variable "vpc_config" {
+  description = "Subnets and security groups the jobs run in; null runs them without a VPC."
+  type = object({
+    subnet_ids         = list(string)
+    security_group_ids = list(string)
+  })
+  default = null
+
+  validation {
+    condition = var.vpc_config == null || (
+      length(try(var.vpc_config.subnet_ids, [])) > 0 && length(try(var.vpc_config.security_group_ids, [])) > 0
+      && alltrue([for s in try(var.vpc_config.subnet_ids, []) : can(regex("^subnet-[0-9a-f]+$", s))])
+      && alltrue([for g in try(var.vpc_config.security_group_ids, []) : can(regex("^sg-[0-9a-f]+$", g))])
+    )
+    error_message = "vpc_config needs at least one subnet-... id and one sg-... id."
+  }
+}

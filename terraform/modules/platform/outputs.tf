@@ -27,3 +27,8 @@ output "alerts_topic_arn" {
   description = "SNS topic of failed-pipeline alerts."
   value       = module.pipelines.alerts_topic_arn
 }
+
+output "mlflow_tracking_uri" {
+  description = "The MLflow tracking URI the jobs use (the created server's ARN, or the given URI)."
+  value       = local.mlflow_uri
+}

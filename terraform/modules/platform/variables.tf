@@ -116,8 +116,43 @@ variable "kafka_bootstrap_servers" {
 }
 
 variable "mlflow_tracking_uri" {
-  description = "MLflow tracking URI of the jobs: a SageMaker MLflow tracking server ARN or an http(s) URL."
+  description = "An existing MLflow tracking server (SageMaker MLflow ARN or http(s) URL); empty when create_mlflow_tracking_server."
   type        = string
+  default     = ""
+
+  validation {
+    condition     = var.mlflow_tracking_uri == "" || can(regex("^(https?://|arn:aws[a-z-]*:sagemaker:)", var.mlflow_tracking_uri))
+    error_message = "mlflow_tracking_uri must be an http(s) URL or a SageMaker MLflow tracking server ARN."
+  }
+}
+
+variable "create_mlflow_tracking_server" {
+  description = "Create a SageMaker managed MLflow tracking server (artifacts in the models bucket) instead of using mlflow_tracking_uri."
+  type        = bool
+  default     = false
+}
+
+variable "mlflow_tracking_server_size" {
+  description = "Size of a created MLflow tracking server."
+  type        = string
+  default     = "Small"
+
+  validation {
+    condition     = contains(["Small", "Medium", "Large"], var.mlflow_tracking_server_size)
+    error_message = "mlflow_tracking_server_size must be Small, Medium or Large."
+  }
+}
+
+variable "job_subnet_ids" {
+  description = "Subnets the training and inference jobs run in (empty: no VPC)."
+  type        = list(string)
+  default     = []
+}
+
+variable "job_security_group_ids" {
+  description = "Security groups of the jobs when job_subnet_ids is set."
+  type        = list(string)
+  default     = []
 }
 
 variable "ecr_keep_images" {

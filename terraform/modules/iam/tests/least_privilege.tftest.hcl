@@ -42,9 +42,9 @@ run "no_wildcard_actions_and_scoped_resources" {
   assert {
     condition = alltrue([
       for s in jsondecode(data.aws_iam_policy_document.sagemaker.json).Statement :
-      !contains(flatten([s.Resource]), "*") || flatten([s.Action]) == ["ecr:GetAuthorizationToken"]
+      !contains(flatten([s.Resource]), "*") || alltrue([for a in flatten([s.Action]) : a == "ecr:GetAuthorizationToken" || startswith(a, "ec2:Describe")])
     ])
-    error_message = "only ecr:GetAuthorizationToken (no resource-level permissions) may use Resource *"
+    error_message = "only actions without resource-level permissions (ecr:GetAuthorizationToken, ec2:Describe*) may use Resource *"
   }
 
   assert {
@@ -53,6 +53,21 @@ run "no_wildcard_actions_and_scoped_resources" {
       [for a in flatten([s.Action]) : a != "*" && !endswith(a, ":*")]
     ]))
     error_message = "the scheduler role grants a wildcard action"
+  }
+}
+
+run "vpc_adds_scoped_network_permissions" {
+  command = plan
+
+  variables {
+    vpc_config = { subnet_ids = ["subnet-0abc"], security_group_ids = ["sg-0def"] }
+  }
+
+  assert {
+    condition = contains(flatten([
+      for s in jsondecode(data.aws_iam_policy_document.sagemaker.json).Statement : flatten([s.Resource]) if s.Sid == "JobNetworkInterfaces"
+    ]), "arn:aws:ec2:us-east-1:123456789012:subnet/subnet-0abc")
+    error_message = "network interface permissions are scoped to the given subnets"
   }
 }
 

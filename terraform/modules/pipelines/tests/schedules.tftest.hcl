@@ -36,6 +36,29 @@ run "pipelines_and_schedules" {
   }
 }
 
+run "vpc_config_is_added_to_each_step" {
+  command = plan
+
+  variables {
+    vpc_config = { subnet_ids = ["subnet-0abc"], security_group_ids = ["sg-0def"] }
+  }
+
+  assert {
+    condition     = jsondecode(aws_sagemaker_pipeline.this["training"].pipeline_definition).Steps[0].Arguments.VpcConfig.Subnets == ["subnet-0abc"]
+    error_message = "training step runs in the VPC"
+  }
+
+  assert {
+    condition     = jsondecode(aws_sagemaker_pipeline.this["inference"].pipeline_definition).Steps[0].Arguments.NetworkConfig.VpcConfig.SecurityGroupIds == ["sg-0def"]
+    error_message = "processing step runs in the VPC"
+  }
+
+  assert {
+    condition     = jsondecode(aws_sagemaker_pipeline.this["inference"].pipeline_definition).Parameters == jsondecode(file("../../../pipelines/inference.json")).Parameters
+    error_message = "everything else is the runner's definition"
+  }
+}
+
 run "malformed_cron_is_refused" {
   command = plan
 

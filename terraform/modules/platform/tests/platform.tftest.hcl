@@ -77,6 +77,27 @@ run "environment_from_specs_and_definitions" {
   }
 }
 
+run "creates_an_mlflow_server_when_asked" {
+  command = apply
+
+  variables {
+    mlflow_tracking_uri           = ""
+    create_mlflow_tracking_server = true
+    job_subnet_ids                = ["subnet-0abc"]
+    job_security_group_ids        = ["sg-0def"]
+  }
+
+  assert {
+    condition     = aws_sagemaker_mlflow_tracking_server.this[0].tracking_server_name == "ml-platform-staging-mlflow"
+    error_message = "the server is created"
+  }
+
+  assert {
+    condition     = output.mlflow_tracking_uri == "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/ml-platform-staging-mlflow"
+    error_message = "the jobs use the created server"
+  }
+}
+
 run "malformed_cron_is_refused" {
   command = plan
 
