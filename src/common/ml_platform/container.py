@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ml_platform.config import state_dir
-from ml_platform.errors import ConfigError
+from ml_platform.errors import ConfigError, MLPlatformError
 
 log = logging.getLogger(__name__)
 DEFAULT_ROOT = Path("/opt/ml")
@@ -33,6 +37,22 @@ def write_message(path: Path, message: str) -> None:
         )
     except OSError as exc:
         log.error("could not write %s: %s", path, exc)
+
+
+def run_job(job: Callable[[], Any], message_file: Path) -> tuple[int, Any]:
+    """Run a job the way SageMaker expects: (0, result), or the reason in ``message_file`` and
+    exit code 1 for an error the user can fix, 2 for an internal error (with its traceback)."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    try:
+        return 0, job()
+    except MLPlatformError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        write_message(message_file, f"{type(exc).__name__}: {exc}")
+        return 1, None
+    except Exception as exc:
+        traceback.print_exc()
+        write_message(message_file, f"internal error: {type(exc).__name__}: {exc}")
+        return 2, None
 
 
 @dataclass(frozen=True)

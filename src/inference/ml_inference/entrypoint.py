@@ -10,16 +10,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from ml_inference.paths import ProcessingPaths
 from ml_inference.settings import add_arguments, resolve
-from ml_platform.container import write_message
-from ml_platform.errors import MLPlatformError
+from ml_platform.container import run_job
 from ml_platform.logs import configure_logging
 
 log = logging.getLogger("ml_inference")
@@ -48,21 +45,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args.log_level)
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     paths = ProcessingPaths.resolve(args.sagemaker_root)
-    try:
+
+    def job():
         settings = resolve(flags=vars(args))
         from ml_inference.job import run_inference  # heavy imports after argument checks
 
-        report = run_inference(settings, paths)
-    except MLPlatformError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        write_message(paths.message_file, f"{type(exc).__name__}: {exc}")
-        return 1
-    except Exception as exc:
-        traceback.print_exc()
-        write_message(paths.message_file, f"internal error: {type(exc).__name__}: {exc}")
-        return 2
+        return run_inference(settings, paths)
+
+    code, report = run_job(job, paths.message_file)
+    if code:
+        return code
     print(
         json.dumps(
             {

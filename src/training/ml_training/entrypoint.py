@@ -9,14 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from ml_platform.container import write_message
-from ml_platform.errors import MLPlatformError
+from ml_platform.container import run_job
 from ml_platform.logs import configure_logging
 from ml_training.paths import ContainerPaths
 from ml_training.settings import add_arguments, read_hyperparameters, resolve
@@ -50,9 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args.log_level)
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     paths = ContainerPaths.resolve(args.sagemaker_root)
-    try:
+
+    def job():
         hyperparameters = (
             read_hyperparameters(paths.hyperparameters) if paths.hyperparameters.is_file() else None
         )
@@ -63,17 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         from ml_training.train import run_training  # heavy imports (mlflow, sklearn) after argument checks
 
-        result = run_training(settings, paths)
-    except MLPlatformError as exc:
-        message = f"{type(exc).__name__}: {exc}"
-        print(f"error: {exc}", file=sys.stderr)
-        write_message(paths.failure_file, message)
-        return 1
-    except Exception as exc:
-        message = f"internal error: {type(exc).__name__}: {exc}"
-        traceback.print_exc()
-        write_message(paths.failure_file, message)
-        return 2
+        return run_training(settings, paths)
+
+    code, result = run_job(job, paths.failure_file)
+    if code:
+        return code
     print(
         json.dumps(
             {
