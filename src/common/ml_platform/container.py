@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
@@ -37,6 +38,19 @@ def write_message(path: Path, message: str) -> None:
         )
     except OSError as exc:
         log.error("could not write %s: %s", path, exc)
+
+
+def add_container_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags every job entry point takes: the container root and the log level."""
+    parser.add_argument(
+        "--sagemaker-root",
+        type=Path,
+        default=None,
+        help="root of the SageMaker paths (env MLP_SAGEMAKER_ROOT; default /opt/ml if present)",
+    )
+    parser.add_argument(
+        "--log-level", default=None, help="DEBUG, INFO (default), WARNING (env MLP_LOG_LEVEL)"
+    )
 
 
 def run_job(job: Callable[[], Any], message_file: Path) -> tuple[int, Any]:

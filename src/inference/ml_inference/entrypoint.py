@@ -12,11 +12,10 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from ml_inference.paths import ProcessingPaths
 from ml_inference.settings import add_arguments, resolve
-from ml_platform.container import run_job
+from ml_platform.container import add_container_arguments, run_job
 from ml_platform.logs import configure_logging
 
 log = logging.getLogger("ml_inference")
@@ -31,13 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
             "prediction to Kafka; fails unless every message is acknowledged."
         ),
     )
-    parser.add_argument(
-        "--sagemaker-root",
-        type=Path,
-        default=None,
-        help="root of the SageMaker paths (env MLP_SAGEMAKER_ROOT; default /opt/ml if present)",
-    )
-    parser.add_argument("--log-level", default=None)
+    add_container_arguments(parser)
     add_arguments(parser)
     return parser
 

@@ -11,9 +11,8 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from ml_platform.container import run_job
+from ml_platform.container import add_container_arguments, run_job
 from ml_platform.logs import configure_logging
 from ml_training.paths import ContainerPaths
 from ml_training.settings import add_arguments, read_hyperparameters, resolve
@@ -33,13 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "mode", nargs="?", choices=("train",), help="'train' as SageMaker starts the container"
     )
-    parser.add_argument(
-        "--sagemaker-root",
-        type=Path,
-        default=None,
-        help="root of the SageMaker paths (env MLP_SAGEMAKER_ROOT; default /opt/ml if present)",
-    )
-    parser.add_argument("--log-level", default=None)
+    add_container_arguments(parser)
     add_arguments(parser)
     return parser
 
