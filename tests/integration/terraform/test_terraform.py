@@ -15,7 +15,8 @@ pytestmark = pytest.mark.integration
 
 TERRAFORM = shutil.which("terraform")
 # A filesystem mirror: <root>/registry.terraform.io/hashicorp/aws/<version>/...; -plugin-dir takes <root>.
-MIRROR = next(
+# TF_PLUGIN_MIRROR overrides the search (the GitHub workflow builds one with `terraform providers mirror`).
+MIRROR = (Path(os.environ["TF_PLUGIN_MIRROR"]) if os.environ.get("TF_PLUGIN_MIRROR") else None) or next(
     (
         p.parents[2]
         for pattern in (
