@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from ml_platform.errors import RecordValidationError, SpecError
+from ml_platform.errors import FeatureStoreError, RecordValidationError, SpecError
 from ml_platform.feature_store.local import LocalFeatureStore
 from tests.conftest import tree_digest
 
@@ -33,7 +34,7 @@ def activity(ids, times, sessions) -> pl.DataFrame:
 
 def recent(hours_ago: int) -> str:
     ts = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    return (ts - __import__("datetime").timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (ts - timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @pytest.fixture
@@ -146,3 +147,88 @@ def test_offline_roundtrip_equals_in_memory_join(store):
 def test_unknown_group_is_a_clear_error(store):
     with pytest.raises(SpecError, match="unknown feature group 'nope'"):
         store.ingest("nope", activity(["C1"], [recent(1)], [1]))
+
+
+def test_a_corrupt_offline_file_is_named_in_the_error(store):
+    store.ingest(
+        "customer_activity", activity(["C1", "C2"], ["2026-03-04T05:06:07Z", "2026-03-04T07:00:00Z"], [1, 2])
+    )
+    victim = sorted(Path(store.offline_location("customer_activity").path).rglob("*.parquet"))[-1]
+    victim.write_bytes(victim.read_bytes()[:40])  # truncated: no footer
+
+    with pytest.raises(FeatureStoreError) as err:
+        store.read_offline("customer_activity")
+
+    assert f"cannot read file {victim}" in str(err.value)
+    assert "must be removed or restored" in str(err.value)
+
+
+def test_offline_files_written_by_sagemaker_are_read_with_their_own_types(store):
+    """Other writers (SageMaker itself): zoned offsets, nanosecond times, a column added later."""
+    import pyarrow as pa
+
+    store.ingest("customer_activity", activity(["C1"], ["2026-03-04T05:06:07Z"], [1]))
+    folder = Path(store.offline_location("customer_activity").path) / "year=2026/month=03/day=04/hour=06"
+    folder.mkdir(parents=True)
+    wt = pa.array([datetime(2026, 3, 5, tzinfo=UTC)], pa.timestamp("ns", tz="UTC"))
+    pq.write_table(
+        pa.table(
+            {
+                "customer_id": ["C2"],
+                "event_time": ["2026-03-04T07:30:00+01:00"],  # 06:30 UTC
+                "sessions_7d": pa.array([5], pa.int32()),
+                "minutes_7d": [2.5],
+                "support_tickets_30d": [1],
+                # days_since_last_login missing: written before the feature existed
+                "write_time": wt,
+                "api_invocation_time": wt,
+                "is_deleted": [False],
+            }
+        ),
+        folder / "20260305T000000Z_sagemaker.parquet",
+    )
+
+    frame = store.read_offline("customer_activity").sort("customer_id")
+
+    assert frame["customer_id"].to_list() == ["C1", "C2"]
+    assert frame["__event_ts"][1] == datetime(2026, 3, 4, 6, 30, tzinfo=UTC)
+    assert frame["sessions_7d"].to_list() == [1, 5] and frame.schema["sessions_7d"] == pl.Int64
+    assert frame["days_since_last_login"].to_list() == [None, None]
+    assert frame["write_time"][1] == datetime(2026, 3, 5, tzinfo=UTC)
+
+
+def test_partitions_outside_the_window_are_not_read(store):
+    from ml_platform.feature_store.offline import list_offline_files
+
+    store.ingest(
+        "customer_activity",
+        activity(
+            ["C1", "C1", "C1"],
+            ["2026-03-01T00:00:00Z", "2026-03-04T05:00:00Z", "2026-03-09T00:00:00Z"],
+            [1, 2, 3],
+        ),
+    )
+    location = store.offline_location("customer_activity")
+    start = datetime(2026, 3, 4, 5, 59, tzinfo=UTC)
+    chosen = list_offline_files(location, start=start, end=start + timedelta(days=1))
+    assert [p.split("/data/")[1][:35] for p in chosen] == ["year=2026/month=03/day=04/hour=05/2"]
+    frame = store.read_offline("customer_activity", start=start, end=start + timedelta(days=1))
+    assert frame.height == 0, "the hour is read, then the exact window applies"
+
+
+def test_unreadable_event_times_fall_back_and_are_reported(store):
+    import pyarrow as pa
+
+    store.ingest("customer_activity", activity(["C1"], ["2026-03-04T05:06:07Z"], [1]))
+    data = Path(store.offline_location("customer_activity").path)
+    table = pq.read_table(next(data.rglob("*.parquet")))
+    folder = data / "year=2026/month=03/day=04/hour=06"
+    folder.mkdir(parents=True)
+    table = table.set_column(1, "event_time", pa.array(["04/03/2026 06:00"]))
+    pq.write_table(table, folder / "foreign.parquet")
+
+    with pytest.raises(
+        FeatureStoreError,
+        match=r"1 offline record\(s\) .* unreadable event time \(first: '04/03/2026 06:00'\)",
+    ):
+        store.read_offline("customer_activity")

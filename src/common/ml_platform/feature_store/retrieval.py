@@ -14,7 +14,7 @@ The engine is Polars ``join_asof`` (chosen by measurement; see the README).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,11 +32,19 @@ _KEY = "__key"
 
 @dataclass(frozen=True)
 class GroupData:
-    """A feature group's spec, its offline records and which features to return."""
+    """A feature group's spec, its offline records and which features to return.
+
+    ``records`` may be a function that reads them: the join then holds one group's records
+    at a time (a training set over many groups needs the memory of the largest one).
+    """
 
     spec: FeatureGroupSpec
-    records: pl.DataFrame
+    records: pl.DataFrame | Callable[[], pl.DataFrame]
     features: tuple[str, ...] | None = None  # default: every value feature
+
+    def frame(self) -> pl.DataFrame:
+        """The records (read now when ``records`` is a function)."""
+        return self.records() if callable(self.records) else self.records
 
     @property
     def selected(self) -> list[str]:
@@ -127,9 +135,11 @@ def point_in_time_join(
                 "group's features; select other features or use prefixed feature names"
             )
         names_taken.update(renamed.values())
-        right = group.records.select(
-            pl.col(spec.record_identifier_feature).alias(_KEY), *_ORDER, "is_deleted", *selected
-        ).sort(_ORDER, maintain_order=True, nulls_last=False)
+        right = (
+            group.frame()
+            .select(pl.col(spec.record_identifier_feature).alias(_KEY), *_ORDER, "is_deleted", *selected)
+            .sort(_ORDER, maintain_order=True, nulls_last=False)
+        )
         joined = left.join_asof(
             right,
             left_on=timestamp,
@@ -145,6 +155,7 @@ def point_in_time_join(
             [pl.when(valid).then(pl.col(f)).otherwise(None).alias(renamed[f]) for f in selected]
         )
         out_columns.extend(joined.get_columns())
+        del right, joined  # free this group's records before the next one is read
 
     return base.drop(_KEY).with_columns(out_columns)
 
@@ -164,7 +175,7 @@ def latest_snapshot(
     """
     spec = group.spec
     id_name = spec.record_identifier_feature
-    records = group.records.filter(pl.col(EVENT_TS) <= pl.lit(as_of).cast(UTC_US))
+    records = group.frame().filter(pl.col(EVENT_TS) <= pl.lit(as_of).cast(UTC_US))
     if ids is not None:
         records = records.filter(
             pl.col(id_name).is_in(ids.cast(records.schema[id_name], strict=False).implode())
