@@ -40,13 +40,11 @@ format: sync ## apply ruff fixes and formatting
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
 
-bench: sync ## benchmarks at full size: point-in-time join (1M x 3 groups x 10M rows), inference (1M entities)
-	$(RUN) python scripts/bench_point_in_time.py
-	$(RUN) python scripts/bench_inference.py
+bench: sync ## every benchmark with its baseline, one table (full size: ~1 h on 2 cores)
+	$(RUN) python scripts/bench.py
 
-bench-smoke: sync ## the same benchmarks on tiny data
-	$(RUN) python scripts/bench_point_in_time.py --entities 20000 --feature-rows 200000 --runs 1
-	$(RUN) python scripts/bench_inference.py --entities 20000
+bench-smoke: sync ## the same benchmark on tiny data (what CI runs)
+	$(RUN) python scripts/bench.py --pit-entities 5000 --pit-feature-rows 30000 --entities 3000 --large-entities 6000 --runs 1 --output bench-results/smoke.json
 
 clean: ## remove local state (feature store, tools, caches)
 	rm -rf .mlplatform .pytest_cache .ruff_cache

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -58,22 +57,62 @@ def build_store(state: Path, entities: int, seed: int = 3) -> None:
     labels.write_parquet(state / "labels.parquet")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--entities", type=int, default=1_000_000)
-    parser.add_argument("--output", type=Path, default=Path("bench-results/inference.json"))
-    args = parser.parse_args()
+RAW_SETTINGS = {
+    "enable.idempotence": True,
+    "acks": "all",
+    "compression.type": "lz4",
+    "linger.ms": 20,
+    "batch.num.messages": 10_000,
+    "queue.buffering.max.messages": 500_000,
+    "queue.buffering.max.kbytes": 512 * 1024,
+}
+HEADERS = [
+    ("model_version", b"1"),
+    ("pipeline_execution_id", b"bench"),
+    ("content-type", b"application/json"),
+]
 
+
+def _produce_all(producer, topic: str, keys, values) -> None:
+    produce, poll = producer.produce, producer.poll
+    for key, value in zip(keys, values, strict=True):
+        while True:
+            try:
+                produce(topic, value=value, key=key, headers=HEADERS)
+                break
+            except BufferError:
+                poll(0.05)
+    if producer.flush(300):
+        raise RuntimeError("raw producer: messages left unacknowledged")
+
+
+def _message(key: str, score: float) -> str:
+    return json.dumps(
+        {
+            "schema_version": 1,
+            "entity_id": key,
+            "score": round(score, 6),
+            "predicted_label": int(score >= 0.5),
+            "model_name": "churn-classifier",
+            "model_version": "1",
+            "mlflow_run_id": "0" * 32,
+            "features_as_of": "2026-06-30T00:00:00.000000Z",
+            "scored_at": "2026-06-30T00:00:00.000000Z",
+        }
+    )
+
+
+def measure(entities: int, runs: int, *, baselines: bool = True) -> dict:
+    """Build the data once; per run: the job, the raw producer and the loop, each on a fresh broker."""
     from confluent_kafka import Producer
 
     from ml_platform.local_broker import LocalKafkaBroker
 
+    out: dict = {"entities": entities, "runs": []}
     with tempfile.TemporaryDirectory(prefix="mlp-bench-inf-") as tmp:
         state = Path(tmp)
         t0 = time.perf_counter()
-        build_store(state, args.entities)
+        build_store(state, entities)
         env = {
             **os.environ,
             "MLP_STATE_DIR": str(state),
@@ -82,153 +121,86 @@ def main() -> int:
             "MLFLOW_DISABLE_TELEMETRY": "true",
         }
         train = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "ml_training",
-                "--sagemaker-root",
-                str(state / "train"),
-                "--labels-uri",
-                str(state / "labels.parquet"),
-                "--n-estimators",
-                "100",
-                "--max-depth",
-                "10",
-            ],
+            [sys.executable, "-m", "ml_training", "--sagemaker-root", str(state / "train"),
+             "--labels-uri", str(state / "labels.parquet"), "--n-estimators", "100", "--max-depth", "10"],
             env={**env, "MLP_FEATURE_STORE_ROOT": str(state / "train-store")},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
         if train.returncode != 0:
-            print(train.stderr[-3000:], file=sys.stderr)
-            return 1
-        print(
-            f"data: {args.entities:,} entities x 3 groups; model: RandomForest(100 trees); setup {time.perf_counter() - t0:.0f} s"
-        )
-        with LocalKafkaBroker(state / "broker") as broker:
-            common = [
-                "--kafka-bootstrap-servers",
-                broker.bootstrap_servers,
-                "--kafka-create-topic",
-                "true",
-                "--as-of",
-                AS_OF.isoformat(),
-                "--sagemaker-root",
-                str(state / "inf"),
-            ]
-            job = subprocess.run(
-                [sys.executable, "-m", "ml_inference", *common, "--kafka-topic", "bench-job"],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            if job.returncode != 0:
-                print(job.stderr[-3000:], file=sys.stderr)
-                return 1
-            report = json.loads((state / "inf" / "processing" / "output" / "run_report.json").read_text())
-
-            # The same messages, pre-built, through a bare producer (the ceiling).
-            from ml_inference.kafka_io import AcknowledgedPublisher
-            from ml_inference.settings import resolve
-
-            settings = resolve(
-                env={"MLP_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers, "MLP_KAFKA_TOPIC": "bench-raw"}
-            )
-            n = report["acknowledged"]
-            rng = np.random.default_rng(0)
-            keys = [f"B{i:08d}" for i in range(n)]
-            scores = rng.random(n)
-            values = [
-                json.dumps(
-                    {
-                        "schema_version": 1,
-                        "entity_id": k,
-                        "score": round(float(s), 6),
-                        "predicted_label": int(s >= 0.5),
-                        "model_name": "churn-classifier",
-                        "model_version": "1",
-                        "mlflow_run_id": "0" * 32,
-                        "features_as_of": "2026-06-30T00:00:00.000000Z",
-                        "scored_at": "2026-06-30T00:00:00.000000Z",
-                    }
+            raise RuntimeError(train.stderr[-3000:])
+        out["setup_s"] = time.perf_counter() - t0
+        rng = np.random.default_rng(0)
+        keys = [f"B{i:08d}" for i in range(entities)]
+        scores = rng.random(entities)
+        for run in range(runs):
+            result: dict = {}
+            with LocalKafkaBroker(state / f"broker-job-{run}") as broker:
+                started = time.time()
+                log_path = state / f"job-{run}.log"
+                with log_path.open("w") as log:
+                    job = subprocess.Popen(
+                        [sys.executable, "-m", "ml_inference", "--kafka-bootstrap-servers", broker.bootstrap_servers,
+                         "--kafka-create-topic", "true", "--as-of", AS_OF.isoformat(),
+                         "--sagemaker-root", str(state / "inf"), "--kafka-topic", "bench-job"],
+                        env=env, stdout=subprocess.DEVNULL, stderr=log,
+                    )  # fmt: skip
+                    _, status, usage = os.wait4(job.pid, 0)  # this child's own peak RSS
+                    job.returncode = os.waitstatus_to_exitcode(status)
+                rss = usage.ru_maxrss / 1024
+                if job.returncode != 0:
+                    raise RuntimeError(log_path.read_text()[-3000:])
+                report = json.loads((state / "inf" / "processing" / "output" / "run_report.json").read_text())
+                result["job_rows_per_s"] = report["acknowledged"] / (
+                    report["features_s"] + report["publish_s"]
                 )
-                for k, s in zip(keys, scores, strict=True)
-            ]
-            raw = AcknowledgedPublisher({"bootstrap.servers": broker.bootstrap_servers}, settings)
-            t = time.perf_counter()
-            raw.produce_batch(keys, values, [])
-            raw.flush(300)
-            raw_seconds = time.perf_counter() - t
+                result["job_total_s"] = time.time() - started
+                result["model_ready_s"] = report["model_ready_s"]
+                result["job_peak_rss_mb"] = rss
+                result["report"] = report
+            if baselines:
+                values = [_message(k, float(s)) for k, s in zip(keys, scores, strict=True)]
+                with LocalKafkaBroker(state / f"broker-raw-{run}") as broker:
+                    producer = Producer({"bootstrap.servers": broker.bootstrap_servers, **RAW_SETTINGS})
+                    t = time.perf_counter()
+                    _produce_all(producer, "bench-raw", keys, values)
+                    result["raw_rows_per_s"] = entities / (time.perf_counter() - t)
+                    del producer
+                del values
+                import pandas as pd
 
-            # Per-row loop: iterrows -> json.dumps -> produce.
-            import pandas as pd
+                frame = pd.DataFrame({"customer_id": keys, "score": scores})
+                with LocalKafkaBroker(state / f"broker-loop-{run}") as broker:
+                    producer = Producer({"bootstrap.servers": broker.bootstrap_servers, **RAW_SETTINGS})
+                    t = time.perf_counter()
+                    produce, poll = producer.produce, producer.poll
+                    for _, row in frame.iterrows():
+                        value = _message(row["customer_id"], float(row["score"]))
+                        while True:
+                            try:
+                                produce("bench-loop", key=row["customer_id"], value=value, headers=HEADERS)
+                                break
+                            except BufferError:
+                                poll(0.05)
+                        poll(0)
+                    producer.flush(300)
+                    result["loop_rows_per_s"] = entities / (time.perf_counter() - t)
+                    del producer
+            out["runs"].append(result)
+    return out
 
-            frame = pd.DataFrame({"customer_id": keys, "score": scores})
-            producer = Producer(
-                {
-                    "bootstrap.servers": broker.bootstrap_servers,
-                    "enable.idempotence": True,
-                    "acks": "all",
-                    "compression.type": "lz4",
-                    "linger.ms": 20,
-                }
-            )
-            t = time.perf_counter()
-            for _, row in frame.iterrows():
-                value = json.dumps(
-                    {
-                        "schema_version": 1,
-                        "entity_id": row["customer_id"],
-                        "score": float(row["score"]),
-                        "predicted_label": int(row["score"] >= 0.5),
-                        "model_name": "churn-classifier",
-                        "model_version": "1",
-                    }
-                )
-                while True:
-                    try:
-                        producer.produce("bench-loop", key=row["customer_id"], value=value)
-                        break
-                    except BufferError:
-                        producer.poll(0.05)
-                producer.poll(0)
-            producer.flush(300)
-            loop_seconds = time.perf_counter() - t
 
-    job_rate = report["acknowledged"] / report["seconds"]
-    raw_rate = n / raw_seconds
-    loop_rate = n / loop_seconds
-    print(f"\n{'measure':44} {'rows/s':>10} {'vs raw':>8} {'vs loop':>8}")
-    print(
-        f"{'ml-inference end to end (features->ack)':44} {job_rate:10,.0f} {job_rate / raw_rate:8.2f} {job_rate / loop_rate:8.2f}"
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    print(
-        f"{'raw confluent-kafka producer (ceiling)':44} {raw_rate:10,.0f} {1:8.2f} {raw_rate / loop_rate:8.2f}"
-    )
-    print(
-        f"{'per-row loop (iterrows->json.dumps->produce)':44} {loop_rate:10,.0f} {loop_rate / raw_rate:8.2f} {1:8.2f}"
-    )
-    print(
-        f"\nml-inference: {report['acknowledged']:,} acknowledged in {report['seconds']:.1f} s, peak RSS {peak_rss_mb:,.0f} MB"
-    )
+    parser.add_argument("--entities", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--output", type=Path, default=Path("bench-results/inference.json"))
+    args = parser.parse_args()
+    result = measure(args.entities, args.runs)
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(
-        json.dumps(
-            {
-                "entities": args.entities,
-                "job_rows_per_s": job_rate,
-                "raw_rows_per_s": raw_rate,
-                "loop_rows_per_s": loop_rate,
-                "job_peak_rss_mb": peak_rss_mb,
-                "job_report": report,
-            },
-            indent=2,
-        )
-    )
-    print(f"results written to {args.output}")
+    args.output.write_text(json.dumps(result, indent=2, default=str))
+    print(json.dumps([{k: v for k, v in r.items() if k != "report"} for r in result["runs"]], indent=2))
     return 0
 
 

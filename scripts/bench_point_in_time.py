@@ -186,6 +186,44 @@ def run_method(method: str, root: Path) -> dict:
     return {"seconds": seconds, "rss_mb": rss_mb, "result": result}
 
 
+def measure(entities: int, feature_rows: int, runs: int) -> dict:
+    """Generate the data, then time each method ``runs`` times in fresh subprocesses."""
+    with tempfile.TemporaryDirectory(prefix="mlp-bench-") as tmp:
+        root = Path(tmp)
+        t0 = time.perf_counter()
+        generate(root, entities, feature_rows)
+        files = sum(1 for _ in (root / "fs").rglob("*.parquet"))
+        setup_s = time.perf_counter() - t0
+        results: dict[str, list[dict]] = {}
+        for _ in range(runs):
+            for method in ("pyarrow", "platform", "pandas"):
+                proc = subprocess.run(
+                    [sys.executable, __file__, "--child", method, str(root)],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                if proc.returncode != 0:
+                    raise RuntimeError(proc.stderr[-3000:])
+                results.setdefault(method, []).append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    summary = {
+        m: {
+            "median_seconds": statistics.median(r["seconds"] for r in rs),
+            "peak_rss_mb": max(r["rss_mb"] for r in rs),
+            "result": rs[0]["result"],
+            "runs": [r["seconds"] for r in rs],
+        }
+        for m, rs in results.items()
+    }
+    return {
+        "entities": entities,
+        "feature_rows": feature_rows,
+        "files": files,
+        "setup_s": setup_s,
+        "results": summary,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -200,37 +238,8 @@ def main() -> int:
         print(json.dumps(run_method(args.child[0], Path(args.child[1]))))
         return 0
 
-    with tempfile.TemporaryDirectory(prefix="mlp-bench-") as tmp:
-        root = Path(tmp)
-        t0 = time.perf_counter()
-        generate(root, args.entities, args.feature_rows)
-        files = sum(1 for _ in (root / "fs").rglob("*.parquet"))
-        print(
-            f"data: {args.entities:,} entity rows, {args.feature_rows:,} feature rows in {files:,} files "
-            f"(3 groups, {SPAN_DAYS} days, hourly partitions), generated in {time.perf_counter() - t0:.1f} s"
-        )
-        results: dict[str, list[dict]] = {}
-        for _ in range(args.runs):
-            for method in ("pyarrow", "platform", "pandas"):
-                proc = subprocess.run(
-                    [sys.executable, __file__, "--child", method, str(root)],
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                )
-                if proc.returncode != 0:
-                    print(proc.stderr, file=sys.stderr)
-                    return 1
-                results.setdefault(method, []).append(json.loads(proc.stdout.strip().splitlines()[-1]))
-    summary = {
-        m: {
-            "median_seconds": statistics.median(r["seconds"] for r in runs),
-            "peak_rss_mb": max(r["rss_mb"] for r in runs),
-            "result": runs[0]["result"],
-            "runs": [r["seconds"] for r in runs],
-        }
-        for m, runs in results.items()
-    }
+    measured = measure(args.entities, args.feature_rows, args.runs)
+    summary = measured["results"]
     read, ours, pandas = summary["pyarrow"], summary["platform"], summary["pandas"]
     labels = {
         "pyarrow": "pyarrow read (floor)",

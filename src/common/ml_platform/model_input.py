@@ -43,3 +43,80 @@ def to_model_input(frame: pl.DataFrame, features: Sequence[FeatureSpec]) -> pd.D
         else:
             columns[f.name] = series.cast(pl.Float64).fill_null(np.nan).to_numpy()
     return pd.DataFrame(columns)
+
+
+def compile_preprocess(pipeline, features: Sequence[FeatureSpec]):
+    """A Polars version of the fitted preprocessing ``ml_training`` builds, or None.
+
+    The sklearn ColumnTransformer (median imputation with missing indicators, constant
+    imputation + one-hot encoding of strings) works on object arrays under the GIL; the same
+    arithmetic on Polars columns is ~15x faster and leaves the GIL to the Kafka producer.
+    Returns ``(transform, estimator)`` where ``transform(frame) -> float64 matrix`` replaces
+    ``pipeline[:-1].transform(to_model_input(frame, features))``; any other pipeline shape
+    gives None (the caller then uses sklearn). Callers must check the two agree
+    (:func:`preprocess_agrees`) before trusting it.
+    """
+    try:
+        from sklearn.compose import ColumnTransformer
+        from sklearn.impute import SimpleImputer
+        from sklearn.pipeline import Pipeline
+        from sklearn.preprocessing import OneHotEncoder
+    except ImportError:  # pragma: no cover - sklearn is in both images
+        return None
+    if not isinstance(pipeline, Pipeline) or len(pipeline.steps) != 2:
+        return None
+    ct = pipeline.steps[0][1]
+    if not isinstance(ct, ColumnTransformer) or ct.remainder != "drop" or ct.sparse_output_:
+        return None
+    kinds = {f.name: f.type for f in features}
+    exprs: list[pl.Expr] = []
+    for name, transformer, selected in ct.transformers_:
+        if name == "remainder" or transformer == "drop":
+            continue
+        columns = list(selected)
+        if any(c not in kinds for c in columns):
+            return None
+        if isinstance(transformer, SimpleImputer):  # numeric: impute, then indicators
+            stats = transformer.statistics_
+            if transformer.strategy not in ("mean", "median", "constant") or np.isnan(stats).any():
+                return None
+            if any(kinds[c] == "String" for c in columns):
+                return None
+            values = [pl.col(c).cast(pl.Float64).fill_nan(None) for c in columns]
+            exprs += [v.fill_null(float(s)) for v, s in zip(values, stats, strict=True)]
+            indicator = transformer.indicator_
+            if indicator is not None:
+                if indicator.features != "missing-only" or indicator.error_on_new:
+                    return None
+                exprs += [values[i].is_null().cast(pl.Float64) for i in indicator.features_]
+        elif isinstance(transformer, Pipeline) and len(transformer.steps) == 2:
+            impute, encode = transformer.steps[0][1], transformer.steps[1][1]
+            if not (isinstance(impute, SimpleImputer) and isinstance(encode, OneHotEncoder)):
+                return None
+            if impute.strategy != "constant" or impute.indicator_ is not None:
+                return None
+            if encode.drop is not None or encode.handle_unknown != "ignore" or encode.sparse_output:
+                return None
+            if getattr(encode, "_infrequent_enabled", False):
+                return None
+            fill = str(impute.statistics_[0])
+            for c, cats in zip(columns, encode.categories_, strict=True):
+                text = pl.col(c).cast(pl.Utf8).fill_null(fill)
+                exprs += [(text == str(cat)).cast(pl.Float64) for cat in cats]
+        else:
+            return None
+
+    named = [e.alias(f"__x{i}") for i, e in enumerate(exprs)]
+
+    def transform(frame: pl.DataFrame) -> np.ndarray:
+        return frame.select(named).to_numpy(order="c")
+
+    return transform, pipeline.steps[-1][1]
+
+
+def preprocess_agrees(pipeline, features: Sequence[FeatureSpec], compiled, sample: pl.DataFrame) -> bool:
+    """True when the compiled preprocessing gives exactly sklearn's matrix on ``sample``."""
+    transform, _ = compiled
+    expected = np.asarray(pipeline[:-1].transform(to_model_input(sample, features)), dtype=np.float64)
+    got = transform(sample)
+    return got.shape == expected.shape and bool(np.array_equal(got, expected, equal_nan=True))

@@ -152,7 +152,14 @@ class DeliveryStats:
 
 
 class AcknowledgedPublisher:
-    """Idempotent, acks=all producer that counts every delivery report."""
+    """Idempotent, acks=all producer that accounts for every message.
+
+    librdkafka reports each message's delivery exactly once, success or failure, before the
+    message leaves its queue. Successes are not passed to Python (``delivery.report.only.error``:
+    a callback per message would cost more than producing it); failures are counted in the
+    callback, and after :meth:`flush` every message is either acknowledged, failed, or still
+    outstanding: ``acknowledged = produced - failed - outstanding``.
+    """
 
     def __init__(self, config: dict[str, Any], settings: InferenceSettings):
         self.topic = settings.kafka_topic
@@ -168,16 +175,16 @@ class AcknowledgedPublisher:
                 "queue.buffering.max.messages": 500_000,
                 "queue.buffering.max.kbytes": 512 * 1024,
                 "delivery.timeout.ms": int(settings.kafka_delivery_timeout_s * 1000),
+                "delivery.report.only.error": True,
             }
         )
 
     def _on_delivery(self, err, _msg) -> None:
-        if err is None:
-            self.stats.acknowledged += 1
-        else:
-            self.stats.failed += 1
-            if not self.stats.first_error:
-                self.stats.first_error = str(err)
+        if err is None:  # not reported with delivery.report.only.error; counted at flush
+            return
+        self.stats.failed += 1
+        if not self.stats.first_error:
+            self.stats.first_error = str(err)
 
     def produce_batch(self, keys: list[bytes], values: list[bytes], headers: list[tuple[str, bytes]]) -> None:
         produce, poll = self._producer.produce, self._producer.poll
@@ -197,4 +204,6 @@ class AcknowledgedPublisher:
         remaining = len(self._producer)
         while remaining and time.monotonic() < deadline:
             remaining = self._producer.flush(min(1.0, max(0.0, deadline - time.monotonic())))
+        self._producer.poll(0)  # serve the last failure reports
+        self.stats.acknowledged = self.stats.produced - self.stats.failed - remaining
         return remaining

@@ -7,7 +7,13 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+# isort: off
+# skops before mlflow: skops scans sys.modules for its trusted types at import, and after
+# mlflow's ~3000 modules that scan alone takes about a second longer.
+import skops.io  # noqa: F401
 import mlflow
+
+# isort: on
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 

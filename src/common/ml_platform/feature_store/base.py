@@ -198,14 +198,18 @@ class FeatureStore(ABC):
         if count > 1:
             population = population.filter(population.hash(seed=0) % count == index)
         population = population.drop_nulls().sort()
-        present = latest.filter(pl.col(id_name).is_in(population.implode()))
+        if ids is None and count == 1:
+            present = latest  # the population is the anchor's ids
+        else:
+            present = latest.join(population.to_frame(id_name), on=id_name, how="semi", maintain_order="left")
         valid_ids = present.filter(~pl.col("__expired"))[id_name]
         frame = pl.DataFrame({id_name: valid_ids})
         for group in groups:
             group_spec = self.specs[group]
             start = as_of - group_spec.ttl if group_spec.ttl is not None else None
             data = self._group_data(group, None, start=start, end=as_of)
-            snap = latest_snapshot(data, as_of=as_of, ids=valid_ids).drop(EVENT_TS)
+            # No id filter here: the left join below keeps only the valid ids.
+            snap = latest_snapshot(data, as_of=as_of).drop(EVENT_TS)
             snap = snap.rename({group_spec.record_identifier_feature: id_name})
             frame = frame.join(snap, on=id_name, how="left", maintain_order="left")
         return ScoringFrame(

@@ -177,13 +177,14 @@ def latest_snapshot(
     id_name = spec.record_identifier_feature
     records = group.frame().filter(pl.col(EVENT_TS) <= pl.lit(as_of).cast(UTC_US))
     if ids is not None:
-        records = records.filter(
-            pl.col(id_name).is_in(ids.cast(records.schema[id_name], strict=False).implode())
-        )
+        wanted = ids.cast(records.schema[id_name], strict=False).unique().to_frame(id_name)
+        records = records.join(wanted, on=id_name, how="semi", maintain_order="left")
+    # A stable sort by (id, event time, write time, invocation time) puts each id's winner
+    # last among its rows (ties: the later row), and the result comes out sorted by id.
     latest = (
         records.select(id_name, *_ORDER, "is_deleted", *group.selected)
-        .sort(_ORDER, maintain_order=True)
-        .unique(subset=[id_name], keep="last", maintain_order=False)
+        .sort([id_name, *_ORDER], maintain_order=True)
+        .filter(pl.col(id_name).ne_missing(pl.col(id_name).shift(-1)))
         .filter(~pl.col("is_deleted").fill_null(False))
     )
     expired = (
@@ -192,7 +193,7 @@ def latest_snapshot(
     latest = latest.with_columns(expired.alias("__expired"))
     if drop_expired:
         latest = latest.filter(~pl.col("__expired")).drop("__expired")
-    return latest.drop("write_time", "api_invocation_time", "is_deleted").sort(id_name)
+    return latest.drop("write_time", "api_invocation_time", "is_deleted")
 
 
 def iter_batches(frame: pl.DataFrame, batch_size: int) -> Iterator[pl.DataFrame]:
