@@ -40,7 +40,7 @@ format: sync ## apply ruff fixes and formatting
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
 
-bench: sync ## every benchmark with its baseline, one table (full size: ~1 h on 2 cores)
+bench: sync ## every benchmark with its baseline, one table (full size: tens of minutes; 10M entities is the longest part)
 	$(RUN) python scripts/bench.py
 
 bench-smoke: sync ## the same benchmark on tiny data (what CI runs)

@@ -73,17 +73,19 @@ HEADERS = [
 ]
 
 
-def _produce_all(producer, topic: str, keys, values) -> None:
-    produce, poll = producer.produce, producer.poll
-    for key, value in zip(keys, values, strict=True):
-        while True:
-            try:
-                produce(topic, value=value, key=key, headers=HEADERS)
-                break
-            except BufferError:
-                poll(0.05)
+def _produce(producer, topic: str, key: str, value: str) -> None:
+    """One produce, waiting for queue space (BufferError) as every producer here does."""
+    while True:
+        try:
+            producer.produce(topic, value=value, key=key, headers=HEADERS)
+            return
+        except BufferError:
+            producer.poll(0.05)
+
+
+def _flush(producer, what: str) -> None:
     if producer.flush(300):
-        raise RuntimeError("raw producer: messages left unacknowledged")
+        raise RuntimeError(f"{what}: messages left unacknowledged")
 
 
 def _message(key: str, score: float) -> str:
@@ -102,12 +104,75 @@ def _message(key: str, score: float) -> str:
     )
 
 
-def measure(entities: int, runs: int, *, baselines: bool = True) -> dict:
-    """Build the data once; per run: the job, the raw producer and the loop, each on a fresh broker."""
+def _run_job(state: Path, env: dict[str, str], run: int) -> dict:
+    """The job as a subprocess on a fresh broker: rows/s from features to the last ack, its own peak RSS."""
+    from ml_platform.local_broker import LocalKafkaBroker
+
+    with LocalKafkaBroker(state / f"broker-job-{run}") as broker:
+        started = time.time()
+        log_path = state / f"job-{run}.log"
+        with log_path.open("w") as log:
+            job = subprocess.Popen(
+                [sys.executable, "-m", "ml_inference", "--kafka-bootstrap-servers", broker.bootstrap_servers,
+                 "--kafka-create-topic", "true", "--as-of", AS_OF.isoformat(),
+                 "--sagemaker-root", str(state / "inf"), "--kafka-topic", "bench-job"],
+                env=env, stdout=subprocess.DEVNULL, stderr=log,
+            )  # fmt: skip
+            _, status, usage = os.wait4(job.pid, 0)  # this child's own peak RSS
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise RuntimeError(log_path.read_text()[-3000:])
+        report = json.loads((state / "inf" / "processing" / "output" / "run_report.json").read_text())
+    return {
+        "job_rows_per_s": report["acknowledged"] / (report["features_s"] + report["publish_s"]),
+        "job_total_s": time.time() - started,
+        "model_ready_s": report["model_ready_s"],
+        "job_peak_rss_mb": usage.ru_maxrss / 1024,
+        "report": report,
+    }
+
+
+def _run_raw(state: Path, run: int, keys: list[str], scores: np.ndarray) -> float:
+    """Rows/s of a bare producer sending the pre-built messages (the ceiling)."""
     from confluent_kafka import Producer
 
     from ml_platform.local_broker import LocalKafkaBroker
 
+    values = [_message(k, float(s)) for k, s in zip(keys, scores, strict=True)]
+    with LocalKafkaBroker(state / f"broker-raw-{run}") as broker:
+        producer = Producer({"bootstrap.servers": broker.bootstrap_servers, **RAW_SETTINGS})
+        t = time.perf_counter()
+        for key, value in zip(keys, values, strict=True):
+            _produce(producer, "bench-raw", key, value)
+        _flush(producer, "raw producer")
+        seconds = time.perf_counter() - t
+        del producer  # closed before its broker stops
+    return len(keys) / seconds
+
+
+def _run_loop(state: Path, run: int, keys: list[str], scores: np.ndarray) -> float:
+    """Rows/s of the per-row baseline: iterrows -> json.dumps -> produce."""
+    import pandas as pd
+    from confluent_kafka import Producer
+
+    from ml_platform.local_broker import LocalKafkaBroker
+
+    frame = pd.DataFrame({"customer_id": keys, "score": scores})
+    with LocalKafkaBroker(state / f"broker-loop-{run}") as broker:
+        producer = Producer({"bootstrap.servers": broker.bootstrap_servers, **RAW_SETTINGS})
+        t = time.perf_counter()
+        for _, row in frame.iterrows():
+            _produce(
+                producer, "bench-loop", row["customer_id"], _message(row["customer_id"], float(row["score"]))
+            )
+            producer.poll(0)
+        _flush(producer, "per-row loop")
+        seconds = time.perf_counter() - t
+        del producer
+    return len(keys) / seconds
+
+
+def measure(entities: int, runs: int, *, baselines: bool = True) -> dict:
+    """Build the data once; per run: the job, the raw producer and the loop, each on a fresh broker."""
     out: dict = {"entities": entities, "runs": []}
     with tempfile.TemporaryDirectory(prefix="mlp-bench-inf-") as tmp:
         state = Path(tmp)
@@ -129,62 +194,13 @@ def measure(entities: int, runs: int, *, baselines: bool = True) -> dict:
         if train.returncode != 0:
             raise RuntimeError(train.stderr[-3000:])
         out["setup_s"] = time.perf_counter() - t0
-        rng = np.random.default_rng(0)
-        keys = [f"B{i:08d}" for i in range(entities)]
-        scores = rng.random(entities)
+        keys = [f"B{i:08d}" for i in range(entities)] if baselines else []
+        scores = np.random.default_rng(0).random(entities) if baselines else np.empty(0)
         for run in range(runs):
-            result: dict = {}
-            with LocalKafkaBroker(state / f"broker-job-{run}") as broker:
-                started = time.time()
-                log_path = state / f"job-{run}.log"
-                with log_path.open("w") as log:
-                    job = subprocess.Popen(
-                        [sys.executable, "-m", "ml_inference", "--kafka-bootstrap-servers", broker.bootstrap_servers,
-                         "--kafka-create-topic", "true", "--as-of", AS_OF.isoformat(),
-                         "--sagemaker-root", str(state / "inf"), "--kafka-topic", "bench-job"],
-                        env=env, stdout=subprocess.DEVNULL, stderr=log,
-                    )  # fmt: skip
-                    _, status, usage = os.wait4(job.pid, 0)  # this child's own peak RSS
-                    job.returncode = os.waitstatus_to_exitcode(status)
-                rss = usage.ru_maxrss / 1024
-                if job.returncode != 0:
-                    raise RuntimeError(log_path.read_text()[-3000:])
-                report = json.loads((state / "inf" / "processing" / "output" / "run_report.json").read_text())
-                result["job_rows_per_s"] = report["acknowledged"] / (
-                    report["features_s"] + report["publish_s"]
-                )
-                result["job_total_s"] = time.time() - started
-                result["model_ready_s"] = report["model_ready_s"]
-                result["job_peak_rss_mb"] = rss
-                result["report"] = report
+            result = _run_job(state, env, run)
             if baselines:
-                values = [_message(k, float(s)) for k, s in zip(keys, scores, strict=True)]
-                with LocalKafkaBroker(state / f"broker-raw-{run}") as broker:
-                    producer = Producer({"bootstrap.servers": broker.bootstrap_servers, **RAW_SETTINGS})
-                    t = time.perf_counter()
-                    _produce_all(producer, "bench-raw", keys, values)
-                    result["raw_rows_per_s"] = entities / (time.perf_counter() - t)
-                    del producer
-                del values
-                import pandas as pd
-
-                frame = pd.DataFrame({"customer_id": keys, "score": scores})
-                with LocalKafkaBroker(state / f"broker-loop-{run}") as broker:
-                    producer = Producer({"bootstrap.servers": broker.bootstrap_servers, **RAW_SETTINGS})
-                    t = time.perf_counter()
-                    produce, poll = producer.produce, producer.poll
-                    for _, row in frame.iterrows():
-                        value = _message(row["customer_id"], float(row["score"]))
-                        while True:
-                            try:
-                                produce("bench-loop", key=row["customer_id"], value=value, headers=HEADERS)
-                                break
-                            except BufferError:
-                                poll(0.05)
-                        poll(0)
-                    producer.flush(300)
-                    result["loop_rows_per_s"] = entities / (time.perf_counter() - t)
-                    del producer
+                result["raw_rows_per_s"] = _run_raw(state, run, keys, scores)
+                result["loop_rows_per_s"] = _run_loop(state, run, keys, scores)
             out["runs"].append(result)
     return out
 

@@ -6,6 +6,7 @@ tfvars are copies of the real ones, so the rewrite is checked on the files users
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -62,8 +63,6 @@ class Sandbox:
         return fake_cli.read_log(self.log_file)
 
     def state(self) -> dict:
-        import json
-
         return json.loads(self.state_file.read_text())
 
     def head(self) -> str:
