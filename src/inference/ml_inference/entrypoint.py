@@ -13,6 +13,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from ml_inference.model_loader import ModelFetch
 from ml_inference.paths import ProcessingPaths
 from ml_inference.settings import add_arguments, resolve
 from ml_platform.container import add_container_arguments, run_job
@@ -42,9 +43,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def job():
         settings = resolve(flags=vars(args))
-        from ml_inference.job import run_inference  # heavy imports after argument checks
-
-        return run_inference(settings, paths)
+        # The model's child process starts first: it imports mlflow and downloads the model
+        # while this process imports the job's modules (heavy; after argument checks).
+        fetch = ModelFetch(settings)
+        try:
+            from ml_inference.job import run_inference
+        except BaseException:
+            fetch.close()
+            raise
+        return run_inference(settings, paths, fetch)
 
     code, report = run_job(job, paths.message_file)
     if code:

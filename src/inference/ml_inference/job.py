@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 
 import numpy as np
 import polars as pl
+import skops.io  # noqa: F401  (imported while the model_registry child resolves the model)
 
 from ml_inference import STARTED_AT
 from ml_inference.kafka_io import AcknowledgedPublisher, KafkaHealthChecker, client_config, redacted
-from ml_inference.model_loader import load_model
+from ml_inference.model_loader import ModelFetch
 from ml_inference.paths import ProcessingPaths
 from ml_inference.read_ahead import read_ahead
 from ml_inference.settings import InferenceSettings
@@ -102,8 +103,12 @@ def write_report(paths: ProcessingPaths, report: RunReport) -> None:
     (paths.output_dir / "run_report.json").write_text(json.dumps(asdict(report), indent=2))
 
 
-def run_inference(settings: InferenceSettings, paths: ProcessingPaths) -> RunReport:
+def run_inference(
+    settings: InferenceSettings, paths: ProcessingPaths, model_fetch: ModelFetch | None = None
+) -> RunReport:
+    """One run; ``model_fetch`` is the model's child process if the caller started it early."""
     started = time.perf_counter()
+    model_fetch = model_fetch or ModelFetch(settings)
     resources = ResourceConfig.read(paths.resource_config)
     # One as_of for every shard of a run: the execution's start time unless given.
     as_of = settings.as_of or settings.execution_start_time or datetime.now(UTC)
@@ -135,8 +140,8 @@ def run_inference(settings: InferenceSettings, paths: ProcessingPaths) -> RunRep
             partitions,
         )
 
-        # 2. The model, and the features it was trained on.
-        loaded = load_model(settings)
+        # 2. The model (resolved and downloaded by the child meanwhile), and its features.
+        loaded = model_fetch.result()
         report.model_version = loaded.version
         report.model_ready_s = round(time.time() - STARTED_AT, 3)
         phase = time.perf_counter()
@@ -227,6 +232,7 @@ def run_inference(settings: InferenceSettings, paths: ProcessingPaths) -> RunRep
         report.error = str(exc)
         raise
     finally:
+        model_fetch.close()
         report.seconds = round(time.perf_counter() - started, 3)
         report.messages_per_second = round(report.acknowledged / report.seconds, 1) if report.seconds else 0.0
         write_report(paths, report)

@@ -1,27 +1,33 @@
-"""Load the model to score with from the MLflow registry: by alias, version, or (deprecated) stage."""
+"""The model to score with, fetched in a child process and loaded here from its skops file.
+
+``import mlflow`` alone takes ~2.5 s and sklearn + skops another ~2.5 s. The job starts
+``python -m ml_inference.model_registry`` (which resolves the alias and downloads the files) as
+its first step, then imports its own modules and checks Kafka while the child works; this
+process never imports mlflow. The skops file is loaded with ml-platform's own allow-list of
+types, not the one stored in the model's MLmodel file.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
-import warnings
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-# isort: off
-# skops before mlflow: skops scans sys.modules for its trusted types at import, and after
-# mlflow's ~3000 modules that scan alone takes about a second longer.
-import skops.io  # noqa: F401
-import mlflow
+import yaml
 
-# isort: on
-from mlflow import MlflowClient
-from mlflow.exceptions import MlflowException
-
-from ml_inference.settings import InferenceSettings
 from ml_platform.errors import MLPlatformError
-from ml_platform.tracking import TrackingSettings
+from ml_platform.model_format import SERIALIZATION_FORMAT, SKOPS_TRUSTED_TYPES
 
 log = logging.getLogger(__name__)
+NOT_FOUND, UNREACHABLE = "not_found", "unreachable"
+REGISTRY_FIELDS = ("model_name", "model_alias", "model_version", "model_stage", "mlflow_tracking_uri")
 
 
 class ModelNotFoundError(MLPlatformError):
@@ -38,68 +44,89 @@ class LoadedModel:
     uri: str
 
 
-def _versions(client: MlflowClient, name: str) -> list:
-    return sorted(client.search_model_versions(f"name = '{name}'"), key=lambda v: int(v.version))
+class ModelFetch:
+    """A running ``model_registry`` child; ``result()`` waits for it and loads the model."""
 
-
-def resolve_version(client: MlflowClient, settings: InferenceSettings):
-    """The ModelVersion the settings point at, or an error listing what exists."""
-    name = settings.model_name
-    try:
-        registered = client.get_registered_model(name)
-    except MlflowException:
-        names = sorted(m.name for m in client.search_registered_models())
-        raise ModelNotFoundError(
-            f"registered model {name!r} not found; registered models: {', '.join(names) or 'none (train one first)'}"
-        ) from None
-    if settings.model_version:
-        try:
-            return client.get_model_version(name, settings.model_version)
-        except MlflowException:
-            existing = ", ".join(str(v.version) for v in _versions(client, name)) or "none"
-            raise ModelNotFoundError(
-                f"model {name!r} has no version {settings.model_version}; versions: {existing}"
-            ) from None
-    if settings.model_stage:
-        warnings.warn(
-            "model_stage is deprecated since MLflow 2.9; use model_alias", DeprecationWarning, stacklevel=2
+    def __init__(self, settings: Any, timeout_s: float = 600.0):
+        self._folder = Path(tempfile.mkdtemp(prefix="ml-inference-model-"))
+        self._timeout_s = timeout_s
+        values = {name: getattr(settings, name) for name in REGISTRY_FIELDS}
+        self._process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "ml_inference.model_registry",
+                str(self._folder),
+                logging.getLevelName(logging.getLogger().level),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=os.environ.copy(),
         )
-        log.warning("model_stage=%s is deprecated; use model_alias", settings.model_stage)
-        in_stage = [
-            v for v in _versions(client, name) if v.current_stage.lower() == settings.model_stage.lower()
-        ]
-        if not in_stage:
-            stages = sorted({v.current_stage for v in _versions(client, name)})
-            raise ModelNotFoundError(
-                f"model {name!r} has no version in stage {settings.model_stage!r}; stages: {', '.join(stages)}"
+        assert self._process.stdin is not None
+        self._process.stdin.write(json.dumps(values))
+        self._process.stdin.close()
+        self._process.stdin = None  # written and closed; communicate() only reads stdout
+
+    def result(self) -> LoadedModel:
+        try:
+            out, _ = self._process.communicate(timeout=self._timeout_s)
+        except subprocess.TimeoutExpired:
+            self.close()
+            raise MLPlatformError(
+                f"resolving and downloading the model took longer than {self._timeout_s:.0f} s; "
+                "check MLflow and its artifact store"
+            ) from None
+        try:
+            answer = json.loads(out.strip().splitlines()[-1])
+        except (IndexError, json.JSONDecodeError):
+            raise MLPlatformError(
+                f"the model registry process exited with code {self._process.returncode} without an answer; "
+                "see its log lines above"
+            ) from None
+        if "error" in answer:
+            raise (ModelNotFoundError if answer.get("kind") == NOT_FOUND else MLPlatformError)(
+                answer["error"]
             )
-        return in_stage[-1]
-    try:
-        return client.get_model_version_by_alias(name, settings.model_alias)
-    except MlflowException:
-        aliases = sorted(getattr(registered, "aliases", {}) or {})
-        raise ModelNotFoundError(
-            f"model {name!r} has no alias {settings.model_alias!r}; aliases: {', '.join(aliases) or 'none'} "
-            "(a model becomes 'champion' when it passes the training promotion gate)"
-        ) from None
+        groups = tuple(g for g in answer["feature_groups"].split(",") if g)
+        if not groups:
+            raise MLPlatformError(
+                f"{answer['uri']} has no 'feature_groups' tag; it was not registered by ml-training"
+            )
+        model = load_skops_model(Path(answer["path"]), answer["uri"])
+        log.info("loaded %s (run %s, feature groups %s)", answer["uri"], answer["run_id"], ",".join(groups))
+        return LoadedModel(model, answer["name"], answer["version"], answer["run_id"], groups, answer["uri"])
+
+    def close(self) -> None:
+        """Stop the child if it still runs and remove the downloaded files."""
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        shutil.rmtree(self._folder, ignore_errors=True)
 
 
-def load_model(settings: InferenceSettings) -> LoadedModel:
-    tracking = TrackingSettings.from_env(uri=settings.mlflow_tracking_uri or None)
-    mlflow.set_tracking_uri(tracking.uri)
-    client = MlflowClient()
+def load_skops_model(folder: Path, uri: str) -> Any:
+    """The sklearn model in an MLflow model folder, refusing types outside ml-platform's allow-list."""
     try:
-        version = resolve_version(client, settings)
-    except ModelNotFoundError:
-        raise
-    except Exception as exc:
+        flavor = yaml.safe_load((folder / "MLmodel").read_text())["flavors"]["sklearn"]
+    except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
         raise MLPlatformError(
-            f"cannot reach MLflow at {tracking.uri} ({type(exc).__name__}: {exc}); check MLP_MLFLOW_TRACKING_URI"
-        ) from exc
-    uri = f"models:/{settings.model_name}/{version.version}"
-    model = mlflow.sklearn.load_model(uri)
-    groups = tuple(g for g in (version.tags or {}).get("feature_groups", "").split(",") if g)
-    if not groups:
-        raise MLPlatformError(f"{uri} has no 'feature_groups' tag; it was not registered by ml-training")
-    log.info("loaded %s (run %s, feature groups %s)", uri, version.run_id, ",".join(groups))
-    return LoadedModel(model, settings.model_name, str(version.version), version.run_id or "", groups, uri)
+            f"{uri} is not an MLflow sklearn model ({type(exc).__name__}: {exc}); register models with ml-training"
+        ) from None
+    if flavor.get("serialization_format") != SERIALIZATION_FORMAT:
+        raise MLPlatformError(
+            f"{uri} is stored as {flavor.get('serialization_format')!r}; ml-inference loads only "
+            f"{SERIALIZATION_FORMAT!r} models (no pickle); re-train it with ml-training"
+        )
+    import skops.io
+
+    path = folder / flavor["pickled_model"]
+    untrusted = skops.io.get_untrusted_types(file=path)
+    unexpected = sorted(set(untrusted) - set(SKOPS_TRUSTED_TYPES))
+    if unexpected:
+        raise MLPlatformError(
+            f"{uri} contains types outside ml-platform's allow-list: {', '.join(unexpected)}; refusing to load it. "
+            "If the model is yours, add them to ml_platform.model_format.SKOPS_TRUSTED_TYPES"
+        )
+    return skops.io.load(path, trusted=untrusted)

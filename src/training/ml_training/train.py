@@ -15,6 +15,7 @@ from mlflow.models import infer_signature
 
 from ml_platform.config import FeatureStoreSettings
 from ml_platform.feature_store import open_feature_store
+from ml_platform.model_format import SERIALIZATION_FORMAT, SKOPS_TRUSTED_TYPES
 from ml_platform.model_input import model_features, to_model_input
 from ml_platform.tracking import TrackingSettings
 from ml_training.data import build_training_set
@@ -28,16 +29,6 @@ from ml_training.validation import validate_training_set
 log = logging.getLogger(__name__)
 
 PIP_PACKAGES = ("scikit-learn", "numpy", "pandas", "scipy", "skops")
-# Types inside our own pipelines that skops does not trust by default; we write these files ourselves.
-SKOPS_TRUSTED_TYPES = (
-    "sklearn.tree._tree.Tree",
-    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-    "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
-    "sklearn._loss.link.LogitLink",
-    "sklearn._loss.loss.HalfBinomialLoss",
-    "sklearn.compose._column_transformer._RemainderColsList",
-    "numpy.dtype",
-)
 
 
 @dataclass(frozen=True)
@@ -134,7 +125,7 @@ def run_training(settings: TrainingSettings, paths: ContainerPaths) -> TrainingR
                 signature=infer_signature(x_test.head(100), proba[:100]),
                 input_example=x_test.head(5),
                 pip_requirements=pip_requirements(),
-                serialization_format="skops",
+                serialization_format=SERIALIZATION_FORMAT,
                 skops_trusted_types=list(SKOPS_TRUSTED_TYPES),
             )
             version, decision = register_and_gate(

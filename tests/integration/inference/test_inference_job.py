@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import mlflow
 import polars as pl
+import psutil
 import pytest
 from confluent_kafka import Consumer
 from mlflow import MlflowClient
@@ -179,6 +180,8 @@ def test_three_shards_publish_the_population_exactly_once(local_platform, champi
 
 
 def test_unreachable_broker_fails_fast_without_success_report(local_platform, champion, tmp_path):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
     result = run_inference(
         local_platform,
         champion,
@@ -187,7 +190,15 @@ def test_unreachable_broker_fails_fast_without_success_report(local_platform, ch
         f"127.0.0.1:{free_port()}",
         "--kafka-connect-timeout-s",
         "3",
+        env_extra={"TMPDIR": str(scratch)},
     )
+    # The model's child process was stopped and its download folder removed.
+    assert not [
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if "ml_inference.model_registry" in (p.info["cmdline"] or [])
+    ]
+    assert list(scratch.iterdir()) == []
     assert result.returncode == 1
     assert "not reachable within 3 s" in result.stderr
     assert result.seconds < 30

@@ -12,7 +12,7 @@ import pytest
 from mlflow import MlflowClient
 
 from ml_inference.kafka_io import client_config, redacted
-from ml_inference.model_loader import resolve_version
+from ml_inference.model_registry import resolve_version
 from ml_inference.settings import resolve
 
 pytestmark = pytest.mark.integration

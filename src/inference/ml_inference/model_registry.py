@@ -1,0 +1,128 @@
+"""Resolve and download the model from the MLflow registry: by alias, version, or (deprecated) stage.
+
+This module is the only place the inference job imports mlflow, and it runs in a child process
+(``python -m ml_inference.model_registry``) while the job imports its own modules and checks Kafka.
+Protocol: settings as JSON on stdin; one JSON object on stdout (the resolved version, or an error).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import mlflow
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+
+from ml_inference.model_loader import NOT_FOUND, UNREACHABLE, ModelNotFoundError
+from ml_platform.logs import configure_logging
+from ml_platform.tracking import TrackingSettings
+
+log = logging.getLogger(__name__)
+
+
+class _Settings:
+    """The registry fields of InferenceSettings (this process has only those)."""
+
+    def __init__(self, values: dict[str, Any]):
+        self.model_name: str = values["model_name"]
+        self.model_alias: str = values.get("model_alias", "")
+        self.model_version: str = values.get("model_version", "")
+        self.model_stage: str = values.get("model_stage", "")
+        self.mlflow_tracking_uri: str = values.get("mlflow_tracking_uri", "")
+
+
+def _versions(client: MlflowClient, name: str) -> list:
+    return sorted(client.search_model_versions(f"name = '{name}'"), key=lambda v: int(v.version))
+
+
+def resolve_version(client: MlflowClient, settings: _Settings):
+    """The ModelVersion the settings point at, or an error listing what exists."""
+    name = settings.model_name
+    try:
+        registered = client.get_registered_model(name)
+    except MlflowException:
+        names = sorted(m.name for m in client.search_registered_models())
+        raise ModelNotFoundError(
+            f"registered model {name!r} not found; registered models: {', '.join(names) or 'none (train one first)'}"
+        ) from None
+    if settings.model_version:
+        try:
+            return client.get_model_version(name, settings.model_version)
+        except MlflowException:
+            existing = ", ".join(str(v.version) for v in _versions(client, name)) or "none"
+            raise ModelNotFoundError(
+                f"model {name!r} has no version {settings.model_version}; versions: {existing}"
+            ) from None
+    if settings.model_stage:
+        warnings.warn(
+            "model_stage is deprecated since MLflow 2.9; use model_alias", DeprecationWarning, stacklevel=2
+        )
+        log.warning("model_stage=%s is deprecated; use model_alias", settings.model_stage)
+        in_stage = [
+            v for v in _versions(client, name) if v.current_stage.lower() == settings.model_stage.lower()
+        ]
+        if not in_stage:
+            stages = sorted({v.current_stage for v in _versions(client, name)})
+            raise ModelNotFoundError(
+                f"model {name!r} has no version in stage {settings.model_stage!r}; stages: {', '.join(stages)}"
+            )
+        return in_stage[-1]
+    try:
+        return client.get_model_version_by_alias(name, settings.model_alias)
+    except MlflowException:
+        aliases = sorted(getattr(registered, "aliases", {}) or {})
+        raise ModelNotFoundError(
+            f"model {name!r} has no alias {settings.model_alias!r}; aliases: {', '.join(aliases) or 'none'} "
+            "(a model becomes 'champion' when it passes the training promotion gate)"
+        ) from None
+
+
+def fetch(values: dict[str, Any], destination: Path) -> dict[str, Any]:
+    """Resolve the version the settings point at and download its files into ``destination``."""
+    settings = _Settings(values)
+    tracking = TrackingSettings.from_env(uri=settings.mlflow_tracking_uri or None)
+    try:
+        mlflow.set_tracking_uri(tracking.uri)
+        client = MlflowClient()
+        version = resolve_version(client, settings)
+    except ModelNotFoundError as exc:
+        return {"error": str(exc), "kind": NOT_FOUND}
+    except Exception as exc:
+        return {
+            "error": f"cannot reach MLflow at {tracking.uri} ({type(exc).__name__}: {exc}); "
+            "check MLP_MLFLOW_TRACKING_URI",
+            "kind": UNREACHABLE,
+        }
+    uri = f"models:/{settings.model_name}/{version.version}"
+    try:
+        path = mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(destination))
+    except Exception as exc:
+        return {
+            "error": f"cannot download {uri} from {tracking.uri} ({type(exc).__name__}: {exc}); "
+            "check the artifact store and its credentials",
+            "kind": UNREACHABLE,
+        }
+    return {
+        "name": settings.model_name,
+        "version": str(version.version),
+        "run_id": version.run_id or "",
+        "feature_groups": (version.tags or {}).get("feature_groups", ""),
+        "uri": uri,
+        "path": path,
+    }
+
+
+def main() -> int:
+    configure_logging(sys.argv[2] if len(sys.argv) > 2 else "INFO")
+    result = fetch(json.load(sys.stdin), Path(sys.argv[1]))
+    print(json.dumps(result), flush=True)
+    return 1 if "error" in result else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

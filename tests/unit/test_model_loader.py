@@ -1,0 +1,92 @@
+"""Loading the registered model: ml-platform's own skops allow-list, no pickle, no mlflow in the job."""
+
+from __future__ import annotations
+
+import operator
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import skops.io
+import yaml
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from ml_inference.model_loader import load_skops_model
+from ml_platform.errors import MLPlatformError
+
+X = np.random.default_rng(0).normal(size=(60, 3))
+Y = (X[:, 0] > 0).astype(int)
+
+
+def model_folder(folder: Path, model, fmt: str = "skops") -> Path:
+    """An MLflow sklearn model folder as ml-training writes it (MLmodel + the serialized model)."""
+    folder.mkdir()
+    name = "model.skops" if fmt == "skops" else "model.pkl"
+    if fmt == "skops":
+        skops.io.dump(model, folder / name)
+    else:
+        (folder / name).write_bytes(pickle.dumps(model))
+    # The model's own MLmodel trusts everything it contains; the loader must not believe it.
+    trusted = skops.io.get_untrusted_types(file=folder / name) if fmt == "skops" else []
+    flavor = {"pickled_model": name, "serialization_format": fmt, "skops_trusted_types": trusted}
+    (folder / "MLmodel").write_text(yaml.safe_dump({"flavors": {"sklearn": flavor}}))
+    return folder
+
+
+class _Marker:
+    """Unpickling this writes a file: proof that a pickle was (or was not) executed."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __reduce__(self):
+        return (Path(self.path).write_text, ("executed",))
+
+
+@pytest.mark.unit
+def test_pipeline_with_allowed_types_loads_and_predicts(tmp_path):
+    model = make_pipeline(StandardScaler(), RandomForestClassifier(n_estimators=5, random_state=0)).fit(X, Y)
+    loaded = load_skops_model(model_folder(tmp_path / "m", model), "models:/m/1")
+    assert np.array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+@pytest.mark.unit
+def test_types_outside_the_allow_list_are_refused_even_if_the_model_trusts_them(tmp_path):
+    model = make_pipeline(FunctionTransformer(operator.methodcaller("copy")), StandardScaler()).fit(X, Y)
+    with pytest.raises(MLPlatformError) as err:
+        load_skops_model(model_folder(tmp_path / "m", model), "models:/m/3")
+    assert str(err.value).startswith(
+        "models:/m/3 contains types outside ml-platform's allow-list: operator.methodcaller; refusing to load it."
+    )
+
+
+@pytest.mark.unit
+def test_pickled_models_are_refused_before_unpickling(tmp_path):
+    marker = tmp_path / "executed.txt"
+    folder = model_folder(tmp_path / "m", _Marker(str(marker)), fmt="cloudpickle")
+    with pytest.raises(MLPlatformError, match=r"stored as 'cloudpickle'; ml-inference loads only 'skops'"):
+        load_skops_model(folder, "models:/m/2")
+    assert not marker.exists()
+
+
+@pytest.mark.unit
+def test_a_folder_without_mlmodel_is_named(tmp_path):
+    (tmp_path / "m").mkdir()
+    with pytest.raises(MLPlatformError, match=r"models:/m/4 is not an MLflow sklearn model"):
+        load_skops_model(tmp_path / "m", "models:/m/4")
+
+
+@pytest.mark.integration
+def test_the_job_process_never_imports_mlflow():
+    """mlflow (~2.5 s to import) runs only in the model_registry child; see model_loader."""
+    code = (
+        "import sys, ml_inference.entrypoint, ml_inference.job; "
+        "print(sorted(m for m in sys.modules if m.startswith('mlflow')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
