@@ -22,39 +22,29 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = datetime(2026, 6, 30, tzinfo=UTC)
 
 
 def build_store(state: Path, entities: int, seed: int = 3) -> None:
-    from ml_platform.demo_data import generate
+    from ml_platform.demo_data import GROUPS, current_population, generate
     from ml_platform.feature_store.local import LocalFeatureStore
     from ml_platform.specs import SpecRegistry
 
     specs = SpecRegistry.from_directory(REPO / "feature_groups")
     store = LocalFeatureStore(specs, state / "feature-store")
+    for group, rows in current_population(entities, as_of=AS_OF, seed=seed).items():
+        store.ingest(group, rows)
     sample = generate(2000, seed=seed, end=AS_OF.date())
-    rng = np.random.default_rng(seed)
-    ids = pl.Series([f"B{i:08d}" for i in range(entities)])
-    for group in ("customer_profile", "customer_activity", "customer_billing"):
-        src = sample[group]
-        rows = src[rng.integers(0, src.height, entities)].with_columns(customer_id=ids)
-        hours = rng.integers(1, 48, entities)
-        times = pl.Series([AS_OF - timedelta(hours=int(h)) for h in hours]).dt.strftime(
-            "%Y-%m-%dT%H:%M:%S.000Z"
-        )
-        store.ingest(group, rows.with_columns(event_time=times))
-    labels = sample["labels"]
     store_small = LocalFeatureStore(specs, state / "train-store")
-    for group in ("customer_profile", "customer_activity", "customer_billing"):
+    for group in GROUPS:
         store_small.ingest(group, sample[group])
-    labels.write_parquet(state / "labels.parquet")
+    sample["labels"].write_parquet(state / "labels.parquet")
 
 
 RAW_SETTINGS = {

@@ -197,3 +197,19 @@ def write_demo_data(
             frame.write_parquet(path)
         paths[name] = path
     return paths
+
+
+def current_population(
+    entities: int, *, as_of: datetime, seed: int = 3, id_prefix: str = "B"
+) -> dict[str, pl.DataFrame]:
+    """One current record per entity and group (ids ``<prefix>00000000``...), within 48 h of
+    ``as_of``: a large scoring population, fast to build (benchmarks, fault tests)."""
+    sample = generate(2000, seed=seed, end=as_of.date())
+    rng = np.random.default_rng(seed)
+    ids = pl.Series([f"{id_prefix}{i:08d}" for i in range(entities)])
+    frames = {}
+    for group in GROUPS:
+        rows = sample[group][rng.integers(0, sample[group].height, entities)]
+        hours_before = rng.integers(1, 48, entities) * 3_600_000_000
+        frames[group] = rows.with_columns(customer_id=ids, event_time=_iso(_us(as_of) - hours_before))
+    return frames
