@@ -12,12 +12,22 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ml_platform.config import state_dir
-from ml_platform.errors import ConfigError
+from ml_platform.errors import ConfigError, MLPlatformError
+
+DEFAULT_CONNECT_TIMEOUT_S = 20.0
+
+
+class TrackingUnreachableError(MLPlatformError):
+    """The MLflow tracking server does not accept connections."""
+
 
 _ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:mlflow-tracking-server/[A-Za-z0-9-]+$")
 
@@ -52,4 +62,32 @@ class TrackingSettings:
         raise ConfigError(
             f"MLP_MLFLOW_TRACKING_URI={uri!r} is not supported; use sqlite:///<path>, http(s)://<host> "
             "or a SageMaker MLflow tracking server ARN"
+        )
+
+    def check_reachable(self, timeout_s: float | None = None) -> None:
+        """Fail within ``timeout_s`` (``MLP_MLFLOW_CONNECT_TIMEOUT_S``, default 20) when an http(s)
+        tracking server accepts no TCP connection, instead of MLflow's own retries (~4 min).
+
+        SQLite needs no server; SageMaker ARNs resolve through the plugin and keep MLflow's retries.
+        """
+        if self.kind != "http":
+            return
+        if timeout_s is None:
+            timeout_s = float(os.environ.get("MLP_MLFLOW_CONNECT_TIMEOUT_S") or DEFAULT_CONNECT_TIMEOUT_S)
+        parts = urlsplit(self.uri)
+        host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+        deadline, delay, error = time.monotonic() + timeout_s, 0.25, ""
+        while True:
+            try:
+                with socket.create_connection((host, port), timeout=max(0.1, min(5.0, timeout_s))):
+                    return
+            except OSError as exc:
+                error = exc.strerror or str(exc)
+            if time.monotonic() + delay >= deadline:
+                break
+            time.sleep(delay)
+            delay = min(delay * 2, 4.0)
+        raise TrackingUnreachableError(
+            f"cannot reach MLflow at {self.uri} within {timeout_s:.0f} s ({error}); check "
+            "MLP_MLFLOW_TRACKING_URI and that the server is up (MLP_MLFLOW_CONNECT_TIMEOUT_S sets the wait)"
         )

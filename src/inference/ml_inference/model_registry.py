@@ -19,6 +19,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from ml_inference.model_loader import NOT_FOUND, UNREACHABLE, ModelNotFoundError
+from ml_platform.errors import MLPlatformError
 from ml_platform.logs import configure_logging
 from ml_platform.tracking import TrackingSettings
 
@@ -85,7 +86,11 @@ def resolve_version(client: MlflowClient, settings: _Settings):
 def fetch(values: dict[str, Any], destination: Path) -> dict[str, Any]:
     """Resolve the version the settings point at and download its files into ``destination``."""
     settings = _Settings(values)
-    tracking = TrackingSettings.from_env(uri=settings.mlflow_tracking_uri or None)
+    try:
+        tracking = TrackingSettings.from_env(uri=settings.mlflow_tracking_uri or None)
+        tracking.check_reachable()
+    except MLPlatformError as exc:
+        return {"error": str(exc), "kind": UNREACHABLE}
     try:
         mlflow.set_tracking_uri(tracking.uri)
         client = MlflowClient()

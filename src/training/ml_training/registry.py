@@ -28,6 +28,7 @@ class TrackingError(MLPlatformError):
 
 def connect(tracking: TrackingSettings, experiment: str) -> str:
     """Point MLflow at the store and return the experiment id (created if new). Fails fast."""
+    tracking.check_reachable()
     mlflow.set_tracking_uri(tracking.uri)
     client = MlflowClient()
     try:
