@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -62,6 +63,19 @@ def run_job(job: Callable[[], Any], message_file: Path) -> tuple[int, Any]:
     except MLPlatformError as exc:
         print(f"error: {exc}", file=sys.stderr)
         write_message(message_file, f"{type(exc).__name__}: {exc}")
+        return 1, None
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            traceback.print_exc()
+            write_message(message_file, f"internal error: {type(exc).__name__}: {exc}")
+            return 2, None
+        where = exc.filename or f"under {message_file.parent.parent}"  # the container root
+        message = (
+            f"no space left on the device writing {where} ({exc.strerror}); free space "
+            "there or give the job a larger volume (local runner: --work-dir on a disk with room), then re-run"
+        )
+        print(f"error: {message}", file=sys.stderr)
+        write_message(message_file, f"DiskFullError: {message}")
         return 1, None
     except Exception as exc:
         traceback.print_exc()

@@ -199,6 +199,8 @@ def run_step(execution: Execution, step: dict, repo: Path) -> None:
             raise StepFailedError(
                 step["Name"], f"cannot prepare the work folder {root}: {exc.strerror}"
             ) from None
+        except ConfigError as exc:
+            raise StepFailedError(step["Name"], str(exc)) from None
         full = [
             uv,
             "run",
