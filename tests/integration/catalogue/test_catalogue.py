@@ -1,0 +1,612 @@
+"""The bad-input catalogue, one test per row: the real command, the exact message, the exit
+code, and proof that nothing was half-written. The table in docs/bad-input.md is rendered
+from these cases and checked here."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import mlflow
+import polars as pl
+import pytest
+from confluent_kafka.admin import AdminClient
+from mlflow import MlflowClient
+
+from ml_platform.feature_store.local import LocalFeatureStore
+from ml_platform.local_broker import LocalKafkaBroker
+from ml_platform.specs import SpecRegistry
+from tests.conftest import REPO_ROOT, SPECS_DIR, tree_digest
+from tests.integration.catalogue.cases import CASES, DOC, case, render
+from tests.integration.conftest import LocalPlatform
+from tests.integration.images.test_build_push_ecr import make_sandbox
+from tests.integration.inference.test_inference_job import AS_OF, consume_all
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Ctx:
+    tmp: Path
+    platform: LocalPlatform
+    champion: Path
+    broker: LocalKafkaBroker
+    terraform_root: Path | None
+
+    def run(self, *cmd: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None):
+        done = subprocess.run(
+            [str(c) for c in cmd],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=cwd or REPO_ROOT,
+            timeout=300,
+            check=False,
+        )
+        output = (done.stdout + done.stderr).replace(str(self.tmp), "<tmp>").replace(str(REPO_ROOT), "<repo>")
+        return done.returncode, output
+
+
+# -- ingest ------------------------------------------------------------------------------------
+def _profile(ctx: Ctx, rows: int = 20) -> pl.DataFrame:
+    return pl.read_parquet(ctx.platform.state / "demo" / "customer_profile.parquet").head(rows)
+
+
+def _ingest(ctx: Ctx, data: pl.DataFrame | Path, group: str = "customer_profile", suffix: str = ".csv"):
+    """Ingest through the CLI into a store that already holds rows; the store must be unchanged."""
+    root = ctx.tmp / "store"
+    LocalFeatureStore(SpecRegistry.from_directory(SPECS_DIR), root).ingest(
+        "customer_profile", _profile(ctx, 5)
+    )
+    before = tree_digest(root)
+    if isinstance(data, pl.DataFrame):
+        path = ctx.tmp / f"input{suffix}"
+        data.write_csv(path) if suffix == ".csv" else data.write_parquet(path)
+    else:
+        path = data
+    result = ctx.run(
+        sys.executable,
+        "-m",
+        "ml_platform",
+        "ingest",
+        "-g",
+        group,
+        "-f",
+        path,
+        "--root",
+        root,
+        "--specs-dir",
+        SPECS_DIR,
+    )
+    assert tree_digest(root) == before
+    return result
+
+
+@case(
+    "ingest",
+    "a required column is missing (`region`)",
+    "error: <tmp>/input.csv: 1 problem(s) against feature group 'customer_profile' (spec <repo>/feature_groups/customer_profile.yaml); nothing was written:\n  - missing columns: region (expected: customer_id, event_time, age, region, plan, contract_type, signup_channel)",
+    unchanged="feature store files",
+)
+def ingest_missing_column(ctx):
+    return _ingest(ctx, _profile(ctx).drop("region"))
+
+
+@case(
+    "ingest",
+    "a value of the wrong type (`age` = `old` in row 3)",
+    "error: <tmp>/input.csv: 1 problem(s) against feature group 'customer_profile' (spec <repo>/feature_groups/customer_profile.yaml); nothing was written:\n  - row 3, column 'age': 'old' is not a whole number (Integral)",
+    unchanged="feature store files",
+)
+def ingest_wrong_type(ctx):
+    frame = _profile(ctx).with_columns(pl.col("age").cast(pl.Utf8))
+    return _ingest(
+        ctx,
+        frame.with_columns(
+            pl.when(pl.int_range(pl.len()) == 2).then(pl.lit("old")).otherwise(pl.col("age")).alias("age")
+        ),
+    )
+
+
+@case(
+    "ingest",
+    "an empty record identifier (row 2)",
+    "error: <tmp>/input.csv: 1 problem(s) against feature group 'customer_profile' (spec <repo>/feature_groups/customer_profile.yaml); nothing was written:\n  - row 2, column 'customer_id': record identifier is empty; every record needs one",
+    unchanged="feature store files",
+)
+def ingest_null_id(ctx):
+    frame = _profile(ctx)
+    return _ingest(
+        ctx,
+        frame.with_columns(
+            pl.when(pl.int_range(pl.len()) == 1)
+            .then(None)
+            .otherwise(pl.col("customer_id"))
+            .alias("customer_id")
+        ),
+    )
+
+
+@case(
+    "ingest",
+    "an event time in the future",
+    "error: <tmp>/input.csv: 1 problem(s) against feature group 'customer_profile' (spec <repo>/feature_groups/customer_profile.yaml); nothing was written:\n  - row 5, column 'event_time': '2099-01-01T00:00:00Z' is in the future (now is <now>); fix the data or the clock",
+    unchanged="feature store files",
+)
+def ingest_future_event_time(ctx):
+    frame = _profile(ctx)
+    return _ingest(
+        ctx,
+        frame.with_columns(
+            pl.when(pl.int_range(pl.len()) == 4)
+            .then(pl.lit("2099-01-01T00:00:00Z"))
+            .otherwise(pl.col("event_time"))
+            .alias("event_time")
+        ),
+    )
+
+
+@case(
+    "ingest",
+    "an empty file",
+    "error: <tmp>/empty.csv: the file is empty; it needs a header row and at least one record",
+    unchanged="feature store files",
+)
+def ingest_empty_file(ctx):
+    path = ctx.tmp / "empty.csv"
+    path.write_text("")
+    return _ingest(ctx, path)
+
+
+@case(
+    "ingest",
+    "an unknown feature group (`customer_profil`)",
+    "error: unknown feature group 'customer_profil'; groups defined in <repo>/feature_groups: customer_activity, customer_billing, customer_profile",
+    unchanged="feature store files",
+)
+def ingest_unknown_group(ctx):
+    return _ingest(ctx, _profile(ctx), group="customer_profil")
+
+
+@case(
+    "ingest",
+    "a file type that is not CSV or Parquet (`.json`)",
+    "error: <tmp>/rows.json: unsupported file type '.json'; use .csv or .parquet",
+    unchanged="feature store files",
+)
+def ingest_unsupported_file(ctx):
+    path = ctx.tmp / "rows.json"
+    path.write_text("[]")
+    return _ingest(ctx, path)
+
+
+@case(
+    "ingest",
+    "a Parquet file that is not Parquet (truncated)",
+    "error: <tmp>/rows.parquet: cannot read the file: parquet: File out of specification: The file must end with PAR1 or PARE",
+    unchanged="feature store files",
+)
+def ingest_corrupt_parquet(ctx):
+    path = ctx.tmp / "rows.parquet"
+    _profile(ctx).write_parquet(path)
+    path.write_bytes(path.read_bytes()[:100])
+    return _ingest(ctx, path)
+
+
+# -- training ----------------------------------------------------------------------------------
+def _train(ctx: Ctx, *args: str, hyperparameters: dict | None = None, env: dict | None = None):
+    """Train into a fresh MLflow store; nothing may be registered."""
+    root, db = ctx.tmp / "root", ctx.tmp / "mlflow.db"
+    if hyperparameters is not None:
+        (root / "input" / "config").mkdir(parents=True)
+        (root / "input" / "config" / "hyperparameters.json").write_text(json.dumps(hyperparameters))
+    result = ctx.run(
+        sys.executable,
+        "-m",
+        "ml_training",
+        "train",
+        "--sagemaker-root",
+        root,
+        *args,
+        env=ctx.platform.env(db) | (env or {}),
+    )
+    if db.exists():
+        mlflow.set_tracking_uri(f"sqlite:///{db}")
+        assert MlflowClient().search_registered_models() == []
+    return result
+
+
+@case(
+    "training",
+    "labels with a single class (all `churned` = 0)",
+    "error: label 'churned' has no rows of class 1 in the window; both classes are needed",
+    unchanged="MLflow registry",
+)
+def training_single_class_labels(ctx):
+    labels = ctx.tmp / "labels.parquet"
+    pl.read_parquet(ctx.platform.labels).with_columns(churned=pl.lit(0)).write_parquet(labels)
+    return _train(ctx, env={"MLP_LABELS_URI": str(labels)})
+
+
+@case(
+    "training",
+    "a hyperparameter that is not a number (`n_estimators` = `many`)",
+    "error: hyperparameter in <tmp>/root/input/config/hyperparameters.json: n_estimators='many' is not an integer",
+    unchanged="MLflow registry",
+)
+def training_bad_hyperparameter(ctx):
+    return _train(ctx, hyperparameters={"n_estimators": "many"})
+
+
+@case(
+    "training",
+    "an unknown hyperparameter (`n_estimator`)",
+    "error: <tmp>/root/input/config/hyperparameters.json: unknown hyperparameter 'n_estimator'; known: entity_id_column, environment, estimator, experiment_name, feature_groups, git_sha, image_uri, label_column, label_end_date, label_start_date, label_time_column, labels_uri, learning_rate, max_depth, max_iter, max_null_ratio, min_class_share, min_rows, min_samples_leaf, mlflow_tracking_uri, model_name, n_estimators, pipeline_execution_arn, promotion_floor, promotion_margin, promotion_metric, seed, split, test_size, undersample_ratio",
+    unchanged="MLflow registry",
+)
+def training_unknown_hyperparameter(ctx):
+    return _train(ctx, hyperparameters={"n_estimator": "10"})
+
+
+@case(
+    "training",
+    "an unknown feature group in `feature_groups`",
+    "error: unknown feature group 'customer_churn'; groups defined in <repo>/feature_groups: customer_activity, customer_billing, customer_profile",
+    unchanged="MLflow registry",
+)
+def training_unknown_feature_group(ctx):
+    return _train(ctx, hyperparameters={"feature_groups": "customer_profile,customer_churn"})
+
+
+@case(
+    "training",
+    "labels without the label column",
+    "error: labels file <tmp>/labels.parquet: missing column(s) churned (has: customer_id, label_time); set entity_id_column, label_time_column and label_column to match",
+    unchanged="MLflow registry",
+)
+def training_labels_without_label_column(ctx):
+    labels = ctx.tmp / "labels.parquet"
+    pl.read_parquet(ctx.platform.labels).drop("churned").write_parquet(labels)
+    return _train(ctx, env={"MLP_LABELS_URI": str(labels)})
+
+
+@case(
+    "training",
+    "an unknown estimator (`xgboost`)",
+    "error: hyperparameter in <tmp>/root/input/config/hyperparameters.json: estimator='xgboost' is not allowed; use one of random_forest, hist_gradient_boosting",
+    unchanged="MLflow registry",
+)
+def training_unknown_estimator(ctx):
+    return _train(ctx, hyperparameters={"estimator": "xgboost"})
+
+
+# -- inference ---------------------------------------------------------------------------------
+def _infer(ctx: Ctx, *args: str):
+    """Run the job against the shared broker on a fresh topic; the topic must stay empty."""
+    topic = f"catalogue-{uuid.uuid4().hex[:8]}"
+    result = ctx.run(
+        sys.executable,
+        "-m",
+        "ml_inference",
+        "--sagemaker-root",
+        ctx.tmp / "root",
+        "--as-of",
+        AS_OF.isoformat(),
+        "--kafka-bootstrap-servers",
+        ctx.broker.bootstrap_servers,
+        "--kafka-topic",
+        topic,
+        "--kafka-create-topic",
+        "true",
+        *args,
+        env=ctx.platform.env(ctx.champion),
+    )
+    admin = AdminClient({"bootstrap.servers": ctx.broker.bootstrap_servers})
+    if topic in admin.list_topics(timeout=10).topics:  # created before the failure: must be empty
+        assert consume_all(ctx.broker.bootstrap_servers, topic, idle_seconds=1) == []
+    return result
+
+
+@case(
+    "inference",
+    "an unknown model alias (`gold`)",
+    "error: model 'churn-classifier' has no alias 'gold'; aliases: challenger, champion (a model becomes 'champion' when it passes the training promotion gate)",
+    unchanged="Kafka topic",
+)
+def inference_unknown_alias(ctx):
+    return _infer(ctx, "--model-alias", "gold")
+
+
+@case(
+    "inference",
+    "an unknown model version (`99`)",
+    "error: model 'churn-classifier' has no version 99; versions: 1",
+    unchanged="Kafka topic",
+)
+def inference_unknown_version(ctx):
+    return _infer(ctx, "--model-version", "99")
+
+
+@case(
+    "inference",
+    "an entity list without the id column",
+    "error: entity list <tmp>/entities.csv has no column 'customer_id' (columns: id); set entity_id_column",
+    unchanged="Kafka topic",
+)
+def inference_entity_list_without_id_column(ctx):
+    path = ctx.tmp / "entities.csv"
+    path.write_text("id\nC000001\n")
+    return _infer(ctx, "--entity-list-uri", str(path))
+
+
+@case(
+    "inference",
+    "an unknown Kafka compression (`brotli`)",
+    "error: flag --kafka-compression: kafka_compression='brotli' is not allowed; use one of none, gzip, snappy, lz4, zstd",
+    unchanged="Kafka topic",
+)
+def inference_bad_compression(ctx):
+    return _infer(ctx, "--kafka-compression", "brotli")
+
+
+@case(
+    "inference",
+    "SASL without a password or secret",
+    "error: kafka_security_protocol=SASL_SSL with PLAIN needs kafka_sasl_username and a password (kafka_sasl_password or kafka_sasl_secret_id)",
+    unchanged="Kafka topic",
+)
+def inference_sasl_without_password(ctx):
+    return _infer(
+        ctx,
+        "--kafka-security-protocol",
+        "SASL_SSL",
+        "--kafka-sasl-mechanism",
+        "PLAIN",
+        "--kafka-sasl-username",
+        "svc",
+    )
+
+
+# -- generate_params_json.py -------------------------------------------------------------------
+def _params(ctx: Ctx, *args: str):
+    out = ctx.tmp / "parameters"
+    result = ctx.run(
+        sys.executable, REPO_ROOT / "scripts" / "generate_params_json.py", *args, "--output-dir", out
+    )
+    assert not out.exists() or list(out.iterdir()) == []
+    return result
+
+
+@case(
+    "generate_params_json.py",
+    "an unknown pipeline parameter (`--set NEstimatorz=1`)",
+    "error: --set NEstimatorz=1: unknown training pipeline parameter 'NEstimatorz'; parameters: Environment, Estimator, ExperimentName, FeatureGroupPrefix, FeatureStoreBackend, LabelEndDate, LabelStartDate, LabelsUri, MaxDepth, MinSamplesLeaf, MlflowTrackingUri, ModelName, ModelOutputS3Uri, NEstimators, PromotionMargin, SageMakerRoleArn, TrainingImageUri, TrainingInstanceType",
+    unchanged="parameters file",
+)
+def params_unknown_parameter(ctx):
+    return _params(ctx, "--pipeline-type", "training", "--environment", "prod", "--set", "NEstimatorz=1")
+
+
+@case(
+    "generate_params_json.py",
+    "a value of the wrong type (`--set NEstimators=many`)",
+    "error: --set NEstimators=many: parameter NEstimators='many' is not a valid Integer",
+    unchanged="parameters file",
+)
+def params_bad_value(ctx):
+    return _params(ctx, "--pipeline-type", "training", "--environment", "prod", "--set", "NEstimators=many")
+
+
+@case(
+    "generate_params_json.py",
+    "`--set` without `=`",
+    "error: --set 'NEstimators': expected NAME=VALUE",
+    unchanged="parameters file",
+)
+def params_malformed_set(ctx):
+    return _params(ctx, "--pipeline-type", "training", "--environment", "prod", "--set", "NEstimators")
+
+
+@case(
+    "generate_params_json.py",
+    "an unknown environment (`qa`)",
+    "generate_params_json.py: error: argument --environment: invalid choice: 'qa' (choose from 'local', 'staging', 'prod')",
+    unchanged="parameters file",
+    exit_code=2,
+)
+def params_unknown_environment(ctx):
+    return _params(ctx, "--pipeline-type", "training", "--environment", "qa")
+
+
+# -- build_push_ecr.sh -------------------------------------------------------------------------
+def _images(ctx: Ctx, *args: str, **state):
+    sandbox = make_sandbox(ctx.tmp / "images", **state)
+    before = sandbox.tfvars.read_bytes()
+    result = ctx.run(
+        "bash", sandbox.root / "scripts" / "build_push_ecr.sh", *args, env=sandbox.env, cwd=sandbox.root
+    )
+    assert sandbox.tfvars.read_bytes() == before
+    return result
+
+
+@case(
+    "build_push_ecr.sh",
+    "no `--environment`",
+    "error: --environment is required (staging or prod)",
+    unchanged="tfvars, registry",
+    exit_code=2,
+)
+def images_missing_environment(ctx):
+    return _images(ctx, "all")
+
+
+@case(
+    "build_push_ecr.sh",
+    "an unknown environment (`--environment qa`)",
+    "error: unknown environment 'qa': use staging or prod",
+    unchanged="tfvars, registry",
+    exit_code=2,
+)
+def images_unknown_environment(ctx):
+    return _images(ctx, "all", "--environment", "qa")
+
+
+@case(
+    "build_push_ecr.sh",
+    "the ECR repository does not exist",
+    "error: ECR repository ml-platform-staging-training does not exist in account 111111111111, region us-east-1 (or cannot be read)",
+    unchanged="tfvars, registry",
+)
+def images_missing_repository(ctx):
+    return _images(ctx, "all", "--environment", "staging", repositories=[])
+
+
+@case(
+    "build_push_ecr.sh",
+    "AWS credentials of another account",
+    "error: the credentials are for account 222222222222 but terraform/staging/terraform.tfvars targets account 111111111111 (sagemaker_role_arn)",
+    unchanged="tfvars, registry",
+)
+def images_wrong_account(ctx):
+    return _images(ctx, "all", "--environment", "staging", account="222222222222")
+
+
+# -- local runner ------------------------------------------------------------------------------
+def _runner(ctx: Ctx, definition: str | Path, parameters: dict | str | None):
+    work = ctx.tmp / "work"
+    args: list[str | Path] = []
+    if parameters is not None:
+        path = ctx.tmp / "params.json"
+        path.write_text(parameters if isinstance(parameters, str) else json.dumps(parameters))
+        args = ["--parameters", path]
+    result = ctx.run(
+        sys.executable, "-m", "ml_platform.pipelines.local_runner", definition, *args, "--work-dir", work
+    )
+    assert not work.exists() or list(work.iterdir()) == []
+    return result
+
+
+@case(
+    "local runner",
+    "an unknown parameter in the parameters file",
+    "error: <tmp>/params.json: unknown parameter 'Trees'; the definition declares Environment, Estimator, ExperimentName, FeatureGroupPrefix, FeatureStoreBackend, LabelEndDate, LabelStartDate, LabelsUri, MaxDepth, MinSamplesLeaf, MlflowTrackingUri, ModelName, ModelOutputS3Uri, NEstimators, PromotionMargin, SageMakerRoleArn, TrainingImageUri, TrainingInstanceType",
+    unchanged="work folder",
+)
+def runner_unknown_parameter(ctx):
+    return _runner(ctx, "pipelines/training.json", {"PipelineParameters": [{"Name": "Trees", "Value": "5"}]})
+
+
+@case(
+    "local runner",
+    "a parameter value of the wrong type",
+    "error: <tmp>/params.json: parameter NEstimators='many' is not a valid Integer",
+    unchanged="work folder",
+)
+def runner_bad_parameter_value(ctx):
+    return _runner(
+        ctx, "pipelines/training.json", {"PipelineParameters": [{"Name": "NEstimators", "Value": "many"}]}
+    )
+
+
+@case(
+    "local runner",
+    "a pipeline definition that does not exist",
+    "error: pipelines/trainig.json: pipeline definition not found",
+    unchanged="work folder",
+)
+def runner_missing_definition(ctx):
+    return _runner(ctx, "pipelines/trainig.json", None)
+
+
+@case(
+    "local runner",
+    "a parameters file that is not JSON",
+    "error: <tmp>/params.json: cannot read the parameters file: Expecting value: line 1 column 1 (char 0)",
+    unchanged="work folder",
+)
+def runner_parameters_not_json(ctx):
+    return _runner(ctx, "pipelines/training.json", "NEstimators=5")
+
+
+# -- Terraform variables -----------------------------------------------------------------------
+def _plan(ctx: Ctx, name: str, value: str):
+    from tests.integration.terraform.test_terraform import terraform
+
+    if ctx.terraform_root is None:
+        pytest.skip(
+            "no hashicorp/aws provider mirror here (the machine image provides one); see test_terraform"
+        )
+    root = ctx.terraform_root
+    done = terraform("plan", "-input=false", f"-var={name}={value}", cwd=root, data_dir=root / "tf-data")
+    code, output = done.returncode, (done.stdout + done.stderr)
+    assert not (root / "terraform.tfstate").exists()
+    return code, " ".join(output.split())
+
+
+@case(
+    "Terraform",
+    "a malformed cron (`cron(0 2 * *)`)",
+    'var.training_schedule_expression is "cron(0 2 * *)" training_schedule_expression must be an EventBridge cron with six fields, e.g. cron(0 2 * * ? *).',
+    unchanged="Terraform state",
+)
+def terraform_malformed_cron(ctx):
+    return _plan(ctx, "training_schedule_expression", "cron(0 2 * *)")
+
+
+@case(
+    "Terraform",
+    "an unknown environment (`dev`)",
+    'var.environment is "dev" environment must be staging or prod.',
+    unchanged="Terraform state",
+)
+def terraform_unknown_environment(ctx):
+    return _plan(ctx, "environment", "dev")
+
+
+@case(
+    "Terraform",
+    "an instance type without the `ml.` prefix",
+    'var.training_instance_type is "m5.large" training_instance_type must be a SageMaker instance type such as ml.m5.large.',
+    unchanged="Terraform state",
+)
+def terraform_bad_instance_type(ctx):
+    return _plan(ctx, "training_instance_type", "m5.large")
+
+
+# -- the tests ---------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def terraform_root(moto_endpoint, tmp_path_factory) -> Path | None:
+    from tests.integration.terraform.test_terraform import MIRROR, TERRAFORM, init, moto_copy
+
+    if TERRAFORM is None or MIRROR is None:
+        return None
+    tmp = tmp_path_factory.mktemp("catalogue-terraform")
+    root = moto_copy(tmp, moto_endpoint, "staging")
+    init(root, root / "tf-data", backend=True)
+    return root
+
+
+@pytest.fixture
+def ctx(local_platform, champion, kafka_broker, terraform_root, tmp_path) -> Ctx:
+    return Ctx(tmp_path, local_platform, champion, kafka_broker, terraform_root)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_input(name, ctx):
+    entry = CASES[name]
+    code, output = entry.run(ctx)
+    print(output)
+    assert code == entry.exit_code, output[-3000:]
+    assert entry.pattern().search(output), f"expected: {entry.message}\n\ngot: {output[-3000:]}"
+    assert "Traceback" not in output
+
+
+def test_the_docs_table_is_these_cases():
+    assert len(CASES) >= 25
+    assert DOC.read_text() == render(DOC.read_text()), (
+        "docs/bad-input.md is out of date: run `python -m tests.integration.catalogue.render`"
+    )
