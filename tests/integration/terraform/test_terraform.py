@@ -263,14 +263,16 @@ MOTO_GAPS = (
 )
 
 
-@needs_mirror
-@pytest.mark.slow
-def test_apply_against_moto_creates_the_environment(aws, tmp_path):
-    """Apply staging against moto server, every resource but the documented moto gaps."""
-    import boto3
+@pytest.fixture(scope="module")
+def staging_applied(moto_endpoint, tmp_path_factory) -> dict:
+    """Staging applied against moto server (every resource but the documented moto gaps); its state."""
+    import json
+    import urllib.request
 
-    root = moto_copy(tmp_path, aws, "staging")
-    data_dir = tmp_path / "data"
+    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")).close()
+    tmp = tmp_path_factory.mktemp("applied")
+    root = moto_copy(tmp, moto_endpoint, "staging")
+    data_dir = tmp / "data"
     addresses = [a for a in planned(plan_json(root, data_dir)) if not any(gap in a for gap in MOTO_GAPS)]
     result = terraform(
         "apply",
@@ -281,6 +283,33 @@ def test_apply_against_moto_creates_the_environment(aws, tmp_path):
         data_dir=data_dir,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    shown = terraform("show", "-json", cwd=root, data_dir=data_dir)
+    assert shown.returncode == 0, shown.stderr
+    return json.loads(shown.stdout)
+
+
+def state_resources(state: dict) -> list[dict]:
+    def walk(module: dict):
+        yield from module.get("resources", [])
+        for child in module.get("child_modules", []):
+            yield from walk(child)
+
+    return list(walk(state["values"]["root_module"]))
+
+
+@needs_mirror
+@pytest.mark.slow
+def test_apply_against_moto_creates_the_environment(staging_applied, moto_endpoint, monkeypatch):
+    import boto3
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": moto_endpoint,
+    }.items():
+        monkeypatch.setenv(name, value)
+
     buckets = {b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]}
     assert {
         f"ml-platform-staging-{b}-123456789012" for b in ("data", "offline-store", "models", "logs")
@@ -325,3 +354,97 @@ def test_a_malformed_cron_in_tfvars_is_refused(aws, tmp_path):
         "training_schedule_expression must be an EventBridge cron with six fields"
         in result.stderr + result.stdout
     )
+
+
+# -- security of what Terraform creates --------------------------------------------------------
+# Services that hold or decrypt data: an Allow on them must name its resources.
+DATA_SERVICES = ("s3", "kms", "glue", "athena", "secretsmanager", "sagemaker", "ecr", "dynamodb", "sns")
+POLICY_TYPES = ("aws_iam_role_policy", "aws_iam_policy", "aws_s3_bucket_policy", "aws_sns_topic_policy")
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def policy_statements(state: dict) -> list[tuple[str, dict]]:
+    import json
+
+    found = []
+    for resource in state_resources(state):
+        if resource["type"] in POLICY_TYPES:
+            for statement in _as_list(json.loads(resource["values"]["policy"])["Statement"]):
+                found.append((resource["address"], statement))
+    return found
+
+
+# Actions IAM cannot scope to a resource (the service documents Resource "*" as the only form).
+UNSCOPABLE = {"ecr:GetAuthorizationToken"}
+
+
+def wildcard_problems(statements: list[tuple[str, dict]]) -> list[str]:
+    """Allow statements with a wildcard action, or a data action on a wildcard resource.
+    (Deny statements may use wildcards: the TLS-only bucket rule denies s3:* over plain HTTP.)"""
+    problems = []
+    for address, st in statements:
+        if st["Effect"] != "Allow":
+            continue
+        actions = _as_list(st.get("Action", []))
+        problems += [f"{address}: action {a!r}" for a in actions if a == "*" or a.endswith(":*")]
+        data_actions = [a for a in actions if a.split(":")[0] in DATA_SERVICES and a not in UNSCOPABLE]
+        if data_actions:
+            problems += [
+                f"{address}: {data_actions[0]} on resource {r!r}"
+                for r in _as_list(st.get("Resource", []))
+                if r == "*" or r.endswith(":::*") or r.endswith(":*")
+            ]
+    return problems
+
+
+@needs_mirror
+@pytest.mark.slow
+def test_no_policy_allows_any_action_or_any_data_resource(staging_applied):
+    statements = policy_statements(staging_applied)
+    addresses = {a for a, _ in statements}
+    assert any(".aws_iam_role_policy.sagemaker" in a for a in addresses)
+    assert any(".aws_s3_bucket_policy." in a for a in addresses)
+    assert wildcard_problems(statements) == []
+    # The check itself catches what it must (a policy it would pass is not proof alone).
+    assert wildcard_problems([("x", {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})])
+    assert wildcard_problems([("x", {"Effect": "Allow", "Action": ["kms:*"], "Resource": "arn:k"})])
+    assert wildcard_problems([("x", {"Effect": "Allow", "Action": "*", "Resource": "arn:k"})])
+
+
+@needs_mirror
+@pytest.mark.slow
+def test_every_bucket_is_kms_encrypted_and_tls_only(staging_applied):
+    import json
+
+    resources = state_resources(staging_applied)
+    buckets = {r["values"]["id"]: r["values"]["arn"] for r in resources if r["type"] == "aws_s3_bucket"}
+    assert len(buckets) == 4
+    encryption = {
+        r["values"]["bucket"]: r["values"]["rule"][0]["apply_server_side_encryption_by_default"][0]
+        for r in resources
+        if r["type"] == "aws_s3_bucket_server_side_encryption_configuration"
+    }
+    policies = {
+        r["values"]["bucket"]: json.loads(r["values"]["policy"])
+        for r in resources
+        if r["type"] == "aws_s3_bucket_policy"
+    }
+    for name, arn in buckets.items():
+        if name.startswith("ml-platform-staging-logs-"):
+            # S3 delivers server access logs only to a target bucket encrypted with SSE-S3.
+            assert encryption[name]["sse_algorithm"] == "AES256", name
+        else:
+            assert encryption[name]["sse_algorithm"] == "aws:kms", name
+            assert encryption[name]["kms_master_key_id"].startswith("arn:aws:kms:"), name
+        deny_plain_http = [
+            st
+            for st in _as_list(policies[name]["Statement"])
+            if st["Effect"] == "Deny"
+            and _as_list(st["Action"]) == ["s3:*"]
+            and st.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+        ]
+        assert deny_plain_http, f"{name} has no TLS-only statement"
+        assert {arn, f"{arn}/*"} <= set(_as_list(deny_plain_http[0]["Resource"])), name

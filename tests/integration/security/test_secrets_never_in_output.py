@@ -1,0 +1,78 @@
+"""Kafka passwords and tokens never reach logs, reports or failure messages, even at DEBUG."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import boto3
+import pytest
+
+from ml_platform.local_broker import free_port
+from tests.integration.inference.test_inference_job import run_inference
+
+pytestmark = pytest.mark.integration
+
+# How a leaked MSK IAM token would look: a base64url presigned URL of kafka.<region>.amazonaws.com.
+TOKEN_MARKERS = (
+    "X-Amz-Signature",
+    "X-Amz-Credential",
+    "kafka-cluster%3AConnect",
+    "aHR0cHM6Ly9rYWZr",
+)  # last: base64url of "https://kaf"
+
+
+def everything(result, root) -> str:
+    files = "".join(p.read_text(errors="replace") for p in root.rglob("*") if p.is_file())
+    return result.stdout + result.stderr + files
+
+
+def test_a_password_from_secrets_manager_is_never_written(aws, local_platform, champion, tmp_path):
+    password = "sm-" + uuid.uuid4().hex
+    boto3.client("secretsmanager").create_secret(
+        Name="kafka/ml-platform", SecretString=json.dumps({"username": "svc", "password": password})
+    )
+    result = run_inference(
+        local_platform,
+        champion,
+        tmp_path,
+        "--kafka-bootstrap-servers",
+        f"127.0.0.1:{free_port()}",
+        "--kafka-security-protocol",
+        "SASL_PLAINTEXT",
+        "--kafka-sasl-mechanism",
+        "SCRAM-SHA-512",
+        "--kafka-sasl-secret-id",
+        "kafka/ml-platform",
+        "--kafka-connect-timeout-s",
+        "3",
+        "--log-level",
+        "DEBUG",
+    )
+    assert result.returncode == 1
+    # The secret was read (the run got as far as connecting), and only its mask was logged.
+    assert "not reachable within 3 s" in result.stderr
+    assert "'sasl.username': 'svc'" in result.stderr and "'sasl.password': '***'" in result.stderr
+    assert password not in everything(result, tmp_path)
+
+
+def test_msk_iam_tokens_are_never_written(aws, local_platform, champion, tmp_path):
+    result = run_inference(
+        local_platform,
+        champion,
+        tmp_path,
+        "--kafka-bootstrap-servers",
+        f"127.0.0.1:{free_port()}",
+        "--kafka-security-protocol",
+        "SASL_SSL",
+        "--kafka-sasl-mechanism",
+        "AWS_MSK_IAM",
+        "--kafka-connect-timeout-s",
+        "3",
+        "--log-level",
+        "DEBUG",
+    )
+    assert result.returncode == 1
+    assert "'oauth_cb': '<callback>'" in result.stderr
+    output = everything(result, tmp_path)
+    assert [m for m in TOKEN_MARKERS if m in output] == []
