@@ -115,3 +115,16 @@ def test_offline_reads_in_s3_match_the_local_backend(store, specs, tmp_path):
     snap_disk = pl.concat(list(local.snapshot("customer_activity", as_of=as_of, batch_size=50)))
     assert snap_s3.height > 0
     assert snap_s3.equals(snap_disk)
+    # Scoring in id-hash shards (instances, or passes of chunk_rows): the S3 reads keep only the
+    # shard's rows while reading, and the shards add up to the local backend's whole frame.
+    groups = list(GROUPS)
+    whole = local.scoring_frame(groups, anchor="customer_profile", as_of=as_of).frame
+    parts = [
+        store.scoring_frame(groups, anchor="customer_profile", as_of=as_of, shard=(i, 3)) for i in range(3)
+    ]
+    assert all(p.frame.height for p in parts)
+    assert pl.concat([p.frame for p in parts]).sort("customer_id").equals(whole.sort("customer_id"))
+    assert (
+        sum(p.population for p in parts)
+        == local.scoring_frame(groups, anchor="customer_profile", as_of=as_of).population
+    )

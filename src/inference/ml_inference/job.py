@@ -98,6 +98,11 @@ def scorer(model, features, sample: pl.DataFrame) -> Callable[[pl.DataFrame], np
     return lambda batch: estimator.predict_proba(transform(batch))[:, 1]
 
 
+def _chunks(anchor_rows: int, instances: int, settings: InferenceSettings) -> int:
+    """Passes needed for this instance's share of ``anchor_rows`` at ``chunk_rows`` each."""
+    return max(1, -(-anchor_rows // (instances * settings.chunk_rows)))
+
+
 def write_report(paths: ProcessingPaths, report: RunReport) -> None:
     paths.output_dir.mkdir(parents=True, exist_ok=True)
     (paths.output_dir / "run_report.json").write_text(json.dumps(asdict(report), indent=2))
@@ -158,28 +163,37 @@ def run_inference(
                     f"(columns: {', '.join(entities.columns)}); set entity_id_column"
                 )
             ids = entities[settings.entity_id_column]
-        scoring = store.scoring_frame(
-            list(loaded.feature_groups),
-            anchor=settings.population_group,
-            as_of=as_of,
-            ids=ids,
-            shard=(resources.index, resources.count),
-        )
-        report.rows_read = scoring.population
-        report.skipped_missing, report.skipped_expired = scoring.skipped_missing, scoring.skipped_expired
-        if scoring.population == 0:
+        # The population is read and scored in passes of about chunk_rows ids (disjoint id-hash
+        # shards of this instance's shard), so memory follows chunk_rows, not the population.
+        chunks = _chunks(store.offline_rows(settings.population_group, end=as_of), resources.count, settings)
+        shards = [(resources.index + k * resources.count, resources.count * chunks) for k in range(chunks)]
+        if chunks > 1:
+            log.info("scoring in %d passes of about %d ids each (chunk_rows)", chunks, settings.chunk_rows)
+
+        def frame_of(shard: tuple[int, int], groups: list[str]):
+            return store.scoring_frame(
+                groups, anchor=settings.population_group, as_of=as_of, ids=ids, shard=shard
+            )
+
+        first = frame_of(shards[0], list(loaded.feature_groups))
+        counts = [first] if chunks == 1 else [frame_of(s, []) for s in shards]  # anchor only: the counts
+        report.rows_read = sum(c.population for c in counts)
+        report.skipped_missing = sum(c.skipped_missing for c in counts)
+        report.skipped_expired = sum(c.skipped_expired for c in counts)
+        population = report.rows_read
+        if population == 0:
             raise InferenceError(
                 f"empty population: no ids in {settings.entity_list_uri or settings.population_group} "
                 f"as of {as_of_text} (shard {report.shard}); check the feature store and as_of"
             )
-        skipped = scoring.skipped_missing + scoring.skipped_expired
-        if skipped / scoring.population > settings.max_skipped_share:
+        skipped = report.skipped_missing + report.skipped_expired
+        if skipped / population > settings.max_skipped_share:
             raise InferenceError(
-                f"{skipped} of {scoring.population} entities skipped ({scoring.skipped_missing} without features in "
-                f"{settings.population_group}, {scoring.skipped_expired} older than its TTL), more than "
+                f"{skipped} of {population} entities skipped ({report.skipped_missing} without features in "
+                f"{settings.population_group}, {report.skipped_expired} older than its TTL), more than "
                 f"max_skipped_share={settings.max_skipped_share}; check that the feature pipelines are up to date"
             )
-
+        to_score = population - skipped
         report.features_s = round(time.perf_counter() - phase, 3)
         phase = time.perf_counter()
 
@@ -192,12 +206,20 @@ def run_inference(
             ("content-type", b"application/json"),
         ]
         scored_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        id_name = scoring.frame.columns[0]
+        id_name = first.frame.columns[0]
 
-        score = scorer(loaded.model, features, scoring.frame.head(2000))
+        score = scorer(loaded.model, features, first.frame.head(2000))
+        pending = [first.frame]  # handed over, not kept: one pass in memory at a time
+        del first, counts
 
         def scored_batches() -> Iterator[tuple[list[str], list[str]]]:
-            for batch in scoring.frame.iter_slices(settings.batch_size):
+            for shard in shards:
+                frame = pending.pop() if pending else frame_of(shard, list(loaded.feature_groups)).frame
+                yield from score_frame(frame)
+                del frame  # before the next pass is read
+
+        def score_frame(frame: pl.DataFrame) -> Iterator[tuple[list[str], list[str]]]:
+            for batch in frame.iter_slices(settings.batch_size):
                 proba = score(batch)
                 messages = message_values(
                     batch[id_name],
@@ -214,7 +236,7 @@ def run_inference(
         for keys, values in read_ahead(scored_batches(), depth=2):
             publisher.produce_batch(keys, values, headers)
             report.scored += len(keys)
-            log.info("scored and queued %d/%d", report.scored, scoring.frame.height)
+            log.info("scored and queued %d/%d", report.scored, to_score)
         outstanding = publisher.flush(settings.kafka_flush_timeout_s)
         report.publish_s = round(time.perf_counter() - phase, 3)
         stats = publisher.stats

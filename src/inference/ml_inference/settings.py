@@ -62,6 +62,14 @@ FIELDS: tuple[Field, ...] = (
         "batch_size", st.integer, 50_000, "rows per scoring batch", check=lambda v: v >= 1, requirement=">= 1"
     ),
     Field(
+        "chunk_rows",
+        st.integer,
+        1_000_000,
+        "population read and scored per pass (bounds memory; larger populations take several passes)",
+        check=lambda v: v >= 1,
+        requirement=">= 1",
+    ),
+    Field(
         "max_skipped_share",
         st.number,
         0.2,
@@ -157,6 +165,7 @@ class InferenceSettings:
     as_of: datetime | None
     execution_start_time: datetime | None
     batch_size: int
+    chunk_rows: int
     max_skipped_share: float
     threshold: float
     kafka_bootstrap_servers: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -131,6 +132,41 @@ def test_every_entity_published_exactly_once_with_schema(local_platform, champio
         assert headers["model_version"] == champion_version.encode()
         assert headers["pipeline_execution_id"] == b"exec-123"
         assert headers["content-type"] == b"application/json"
+
+
+def test_passes_of_chunk_rows_publish_the_same_predictions_as_one_pass(
+    local_platform, champion, kafka_broker, tmp_path
+):
+    """--chunk-rows bounds memory by scoring the population in id-hash passes; same result."""
+    results = {}
+    for chunk_rows in ("1000000", "300"):
+        topic = f"chunks-{chunk_rows}-{uuid.uuid4().hex[:6]}"
+        result = run_inference(
+            local_platform,
+            champion,
+            tmp_path / chunk_rows,
+            "--kafka-bootstrap-servers",
+            kafka_broker.bootstrap_servers,
+            "--kafka-topic",
+            topic,
+            "--kafka-create-topic",
+            "true",
+            "--chunk-rows",
+            chunk_rows,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        passes = re.search(r"scoring in (\d+) passes", result.stderr)
+        assert (passes is None) if chunk_rows == "1000000" else (int(passes.group(1)) >= 5)
+        report = json.loads((tmp_path / chunk_rows / "processing" / "output" / "run_report.json").read_text())
+        messages = consume_all(kafka_broker.bootstrap_servers, topic)
+        scores = {m.key().decode(): json.loads(m.value())["score"] for m in messages}
+        assert len(scores) == len(messages) == report["acknowledged"]
+        results[chunk_rows] = (
+            scores,
+            {k: report[k] for k in ("rows_read", "skipped_missing", "skipped_expired")},
+        )
+    assert results["300"] == results["1000000"]
+    assert set(results["300"][0]) == expected_population(local_platform)
 
 
 def test_three_shards_publish_the_population_exactly_once(local_platform, champion, kafka_broker, tmp_path):

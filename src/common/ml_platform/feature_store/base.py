@@ -12,7 +12,12 @@ from typing import Any
 
 import polars as pl
 
-from ml_platform.feature_store.offline import OfflineLocation, read_offline
+from ml_platform.feature_store.offline import (
+    OfflineLocation,
+    count_offline_rows,
+    id_shard_filter,
+    read_offline,
+)
 from ml_platform.feature_store.records import EVENT_TS, validate_records
 from ml_platform.feature_store.retrieval import GroupData, iter_batches, latest_snapshot, point_in_time_join
 from ml_platform.specs import FeatureGroupSpec, SpecRegistry
@@ -94,9 +99,16 @@ class FeatureStore(ABC):
         columns: list[str] | None = None,
         start: datetime | None = None,
         end: datetime | None = None,
+        id_shard: tuple[int, int] | None = None,
     ) -> pl.DataFrame:
         spec = self.specs[group]
-        return read_offline(spec, self.offline_location(group), columns=columns, start=start, end=end)
+        return read_offline(
+            spec, self.offline_location(group), columns=columns, start=start, end=end, id_shard=id_shard
+        )
+
+    def offline_rows(self, group: str, *, end: datetime | None = None) -> int:
+        """How many offline records ``group`` has up to ``end`` (from file metadata, no decoding)."""
+        return count_offline_rows(self.offline_location(group), end=end)
 
     def _group_data(
         self,
@@ -107,6 +119,7 @@ class FeatureStore(ABC):
         end=None,
         as_of: datetime | None = None,
         rows_read: list[int] | None = None,
+        id_shard: tuple[int, int] | None = None,
     ) -> GroupData:
         """The group's records as a deferred read (checked now: unknown features fail before any read)."""
         spec = self.specs[group]
@@ -114,7 +127,7 @@ class FeatureStore(ABC):
         columns = [spec.record_identifier_feature, spec.event_time_feature, *data.selected]
 
         def read() -> pl.DataFrame:
-            records = self.read_offline(group, columns=columns, start=start, end=end)
+            records = self.read_offline(group, columns=columns, start=start, end=end, id_shard=id_shard)
             if rows_read is not None:
                 rows_read.append(records.height)
             if as_of is not None:  # time travel: only what had been written by then
@@ -189,14 +202,16 @@ class FeatureStore(ABC):
         """
         spec = self.specs[anchor]
         id_name = spec.record_identifier_feature
-        anchor_data = self._group_data(anchor, [], end=as_of)
+        count = shard[1]
+        # Each read keeps only this shard's ids, so memory follows the shard, not the population.
+        id_shard = shard if count > 1 else None
+        anchor_data = self._group_data(anchor, [], end=as_of, id_shard=id_shard)
         latest = latest_snapshot(anchor_data, as_of=as_of, drop_expired=False).select(id_name, "__expired")
         population = (
             latest[id_name] if ids is None else ids.cast(latest.schema[id_name], strict=False).unique()
         )
-        index, count = shard
         if count > 1:
-            population = population.filter(population.hash(seed=0) % count == index)
+            population = population.to_frame(id_name).filter(id_shard_filter(id_name, shard))[id_name]
         population = population.drop_nulls().sort()
         if ids is None and count == 1:
             present = latest  # the population is the anchor's ids
@@ -207,7 +222,7 @@ class FeatureStore(ABC):
         for group in groups:
             group_spec = self.specs[group]
             start = as_of - group_spec.ttl if group_spec.ttl is not None else None
-            data = self._group_data(group, None, start=start, end=as_of)
+            data = self._group_data(group, None, start=start, end=as_of, id_shard=id_shard)
             # No id filter here: the left join below keeps only the valid ids.
             snap = latest_snapshot(data, as_of=as_of).drop(EVENT_TS)
             snap = snap.rename({group_spec.record_identifier_feature: id_name})

@@ -158,15 +158,24 @@ def _polars_schema(schema: pa.Schema) -> dict[str, pl.DataType]:
     return dict(pl.from_arrow(schema.empty_table()).schema)
 
 
-def _read_files(location: OfflineLocation, files: list[str], schema: pa.Schema) -> pl.DataFrame:
+def id_shard_filter(id_name: str, shard: tuple[int, int]) -> pl.Expr:
+    """The rows whose id hashes to ``index`` modulo ``count``: the one definition of a shard."""
+    index, count = shard
+    return pl.col(id_name).hash(seed=0) % count == index
+
+
+def _read_files(
+    location: OfflineLocation, files: list[str], schema: pa.Schema, row_filter: pl.Expr | None = None
+) -> pl.DataFrame:
     """Read ``files`` with ``schema`` (missing columns as nulls, compatible types cast).
 
     Local files go through Polars' multi-threaded Parquet reader (about 3x pyarrow's dataset
     scan on many small hourly files, see the README); other filesystems (S3) through a
-    pyarrow scan with a deeper read-ahead.
+    pyarrow scan with a deeper read-ahead. ``row_filter`` is applied while reading, so only
+    the kept rows are ever held.
     """
     if isinstance(location.filesystem, pafs.LocalFileSystem):
-        return pl.scan_parquet(
+        scan = pl.scan_parquet(
             files,
             schema=_polars_schema(schema),
             hive_partitioning=False,
@@ -177,12 +186,26 @@ def _read_files(location: OfflineLocation, files: list[str], schema: pa.Schema) 
                 float_cast="upcast",
                 datetime_cast=["nanosecond-downcast", "convert-timezone"],
             ),
-        ).collect()
+        )
+        return (scan.filter(row_filter) if row_filter is not None else scan).collect()
     dataset = ds.dataset(files, schema=schema, format="parquet", filesystem=location.filesystem)
-    table = dataset.scanner(columns=schema.names, fragment_readahead=_READ_AHEAD).to_table()
-    frame = pl.from_arrow(table, rechunk=False)
+    scanner = dataset.scanner(columns=schema.names, fragment_readahead=_READ_AHEAD)
+    if row_filter is not None:
+        kept = [pl.from_arrow(batch).filter(row_filter) for batch in scanner.to_batches()]
+        return pl.concat(kept) if kept else pl.from_arrow(schema.empty_table())
+    frame = pl.from_arrow(scanner.to_table(), rechunk=False)
     assert isinstance(frame, pl.DataFrame)
     return frame
+
+
+def count_offline_rows(location: OfflineLocation, *, end: datetime | None = None) -> int:
+    """Records in the offline files up to ``end``'s partition, from Parquet footers only."""
+    files = list_offline_files(location, end=end)
+    if not files:
+        return 0
+    if isinstance(location.filesystem, pafs.LocalFileSystem):
+        return int(pl.scan_parquet(files, hive_partitioning=False).select(pl.len()).collect().item())
+    return ds.dataset(files, format="parquet", filesystem=location.filesystem).count_rows()
 
 
 def _first_unreadable(location: OfflineLocation, files: list[str]) -> str | None:
@@ -219,8 +242,10 @@ def read_offline(
     columns: list[str] | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    id_shard: tuple[int, int] | None = None,
 ) -> pl.DataFrame:
-    """Read a feature group's offline records, optionally only event times in [start, end].
+    """Read a feature group's offline records, optionally only event times in [start, end]
+    and only the ids of one hash shard (see :func:`id_shard_filter`).
 
     Returns the requested spec columns (default: all) plus ``__event_ts`` (UTC),
     ``write_time``, ``api_invocation_time`` and ``is_deleted``. Partitions outside the
@@ -241,7 +266,10 @@ def read_offline(
     files: list[str] = []
     try:
         files = list_offline_files(location, start=start, end=end)
-        frame = _read_files(location, files, schema) if files else pl.from_arrow(schema.empty_table())
+        row_filter = id_shard_filter(spec.record_identifier_feature, id_shard) if id_shard else None
+        frame = (
+            _read_files(location, files, schema, row_filter) if files else pl.from_arrow(schema.empty_table())
+        )
     except (OSError, pa.ArrowException, pl.exceptions.PolarsError) as exc:
         bad = _first_unreadable(location, files)
         where = f"file {bad}" if bad else f"the offline store at {location.uri}"
