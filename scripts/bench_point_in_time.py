@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,8 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from ml_platform.memory import peak_rss_mb
 
 GROUPS = ("bench_a", "bench_b", "bench_c")
 TTL_DAYS = 14
@@ -182,7 +183,7 @@ def run_method(method: str, root: Path) -> dict:
         )
         result = checksum(frame)
     seconds = time.perf_counter() - started
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_mb = peak_rss_mb()  # VmHWM: not the generating parent's memory inherited at fork
     return {"seconds": seconds, "rss_mb": rss_mb, "result": result}
 
 

@@ -23,6 +23,7 @@ from ml_platform.config import FeatureStoreSettings
 from ml_platform.container import ResourceConfig
 from ml_platform.errors import MLPlatformError
 from ml_platform.feature_store import open_feature_store
+from ml_platform.memory import peak_rss_mb
 from ml_platform.model_input import compile_preprocess, model_features, preprocess_agrees, to_model_input
 from ml_platform.storage import read_table
 
@@ -55,6 +56,7 @@ class RunReport:
     model_ready_s: float = 0.0  # from process start (first import of ml_inference) to model loaded
     features_s: float = 0.0  # reading the population and its latest features
     publish_s: float = 0.0  # scoring, producing and waiting for every acknowledgement
+    peak_rss_mb: float = 0.0  # this process's peak memory (the model's registry child not included)
     error: str = ""
 
 
@@ -255,6 +257,7 @@ def run_inference(
         raise
     finally:
         model_fetch.close()
+        report.peak_rss_mb = round(peak_rss_mb(), 1)
         report.seconds = round(time.perf_counter() - started, 3)
         report.messages_per_second = round(report.acknowledged / report.seconds, 1) if report.seconds else 0.0
         write_report(paths, report)
