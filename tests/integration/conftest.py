@@ -113,7 +113,14 @@ class LocalPlatform:
         )
         return env
 
-    def train(self, root: Path, mlflow_db: Path, *args: str, hyperparameters: dict | None = None):
+    def train(
+        self,
+        root: Path,
+        mlflow_db: Path,
+        *args: str,
+        hyperparameters: dict | None = None,
+        env_extra: dict[str, str] | None = None,
+    ):
         if hyperparameters is not None:
             config = root / "input" / "config"
             config.mkdir(parents=True, exist_ok=True)
@@ -122,7 +129,7 @@ class LocalPlatform:
             [sys.executable, "-m", "ml_training", "train", "--sagemaker-root", str(root), *args],
             capture_output=True,
             text=True,
-            env=self.env(mlflow_db),
+            env=self.env(mlflow_db) | (env_extra or {}),
             timeout=300,
             check=False,
         )

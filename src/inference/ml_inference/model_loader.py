@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import subprocess
 import sys
@@ -62,7 +61,6 @@ class ModelFetch:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
-            env=os.environ.copy(),
         )
         assert self._process.stdin is not None
         self._process.stdin.write(json.dumps(values))

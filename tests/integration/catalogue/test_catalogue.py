@@ -24,7 +24,7 @@ from tests.conftest import REPO_ROOT, SPECS_DIR, tree_digest
 from tests.integration.catalogue.cases import CASES, DOC, case, render
 from tests.integration.conftest import LocalPlatform
 from tests.integration.images.test_build_push_ecr import make_sandbox
-from tests.integration.inference.test_inference_job import AS_OF, consume_all
+from tests.integration.inference.test_inference_job import consume_all, inference_command, publish_args
 
 pytestmark = pytest.mark.integration
 
@@ -289,20 +289,7 @@ def _infer(ctx: Ctx, *args: str):
     """Run the job against the shared broker on a fresh topic; the topic must stay empty."""
     topic = f"catalogue-{uuid.uuid4().hex[:8]}"
     result = ctx.run(
-        sys.executable,
-        "-m",
-        "ml_inference",
-        "--sagemaker-root",
-        ctx.tmp / "root",
-        "--as-of",
-        AS_OF.isoformat(),
-        "--kafka-bootstrap-servers",
-        ctx.broker.bootstrap_servers,
-        "--kafka-topic",
-        topic,
-        "--kafka-create-topic",
-        "true",
-        *args,
+        *inference_command(ctx.tmp / "root", *publish_args(ctx.broker.bootstrap_servers, topic, *args)),
         env=ctx.platform.env(ctx.champion),
     )
     admin = AdminClient({"bootstrap.servers": ctx.broker.bootstrap_servers})

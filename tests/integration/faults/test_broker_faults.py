@@ -27,7 +27,7 @@ from ml_platform.local_broker import LocalKafkaBroker
 from ml_platform.specs import SpecRegistry
 from tests.conftest import SPECS_DIR
 from tests.integration.conftest import LocalPlatform
-from tests.integration.inference.test_inference_job import AS_OF, consume_all
+from tests.integration.inference.test_inference_job import AS_OF, consume_all, publish_args
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -85,17 +85,7 @@ class Job:
 
 
 def job_args(broker: LocalKafkaBroker, topic: str, *extra: str) -> list[str]:
-    return [
-        "--kafka-bootstrap-servers",
-        broker.bootstrap_servers,
-        "--kafka-topic",
-        topic,
-        "--kafka-create-topic",
-        "true",
-        "--batch-size",
-        BATCH,
-        *extra,
-    ]
+    return publish_args(broker.bootstrap_servers, topic, "--batch-size", BATCH, *extra)
 
 
 def test_broker_restarted_mid_run_loses_nothing_and_duplicates_nothing(large_platform, champion, tmp_path):

@@ -3,35 +3,27 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 import uuid
 
 import pytest
 
 from ml_platform.local_broker import free_port
-from tests.integration.inference.test_inference_job import AS_OF, consume_all
+from tests.integration.inference.test_inference_job import consume_all, publish_args, run_inference
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-def down_env(platform, champion) -> tuple[dict[str, str], str]:
-    url = f"http://127.0.0.1:{free_port()}"  # nothing listens here
-    return platform.env(champion) | {"MLP_MLFLOW_TRACKING_URI": url, "MLP_MLFLOW_CONNECT_TIMEOUT_S": "3"}, url
+def unreachable() -> tuple[dict[str, str], str]:
+    """Settings pointing at an MLflow server that is not there (nothing listens on the port), and its URL."""
+    url = f"http://127.0.0.1:{free_port()}"
+    return {"MLP_MLFLOW_TRACKING_URI": url, "MLP_MLFLOW_CONNECT_TIMEOUT_S": "3"}, url
 
 
 def test_training_fails_before_training_when_mlflow_is_unreachable(local_platform, champion, tmp_path):
-    env, url = down_env(local_platform, champion)
+    env_extra, url = unreachable()
     started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "ml_training", "train", "--sagemaker-root", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    result = local_platform.train(tmp_path, champion, env_extra=env_extra)
     assert result.returncode == 1
     assert time.monotonic() - started < 30  # not MLflow's own ~4 min of retries
     expected = f"cannot reach MLflow at {url} within 3 s (Connection refused); check MLP_MLFLOW_TRACKING_URI"
@@ -45,29 +37,15 @@ def test_training_fails_before_training_when_mlflow_is_unreachable(local_platfor
 def test_inference_fails_before_publishing_when_mlflow_is_unreachable(
     local_platform, champion, kafka_broker, tmp_path
 ):
-    env, url = down_env(local_platform, champion)
+    env_extra, url = unreachable()
     topic = f"mlflow-down-{uuid.uuid4().hex[:8]}"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ml_inference",
-            "--sagemaker-root",
-            str(tmp_path),
-            "--as-of",
-            AS_OF.isoformat(),
-            "--kafka-bootstrap-servers",
-            kafka_broker.bootstrap_servers,
-            "--kafka-topic",
-            topic,
-            "--kafka-create-topic",
-            "true",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
+    result = run_inference(
+        local_platform,
+        champion,
+        tmp_path,
+        *publish_args(kafka_broker.bootstrap_servers, topic),
+        env_extra=env_extra,
         timeout=120,
-        check=False,
     )
     assert result.returncode == 1
     assert f"cannot reach MLflow at {url} within 3 s" in result.stderr

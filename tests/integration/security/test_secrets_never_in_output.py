@@ -27,16 +27,51 @@ def everything(result, root) -> str:
     return result.stdout + result.stderr + files
 
 
+def run_secured(platform, champion, root, bootstrap: str, *security: str, env_extra=None):
+    """The job with these Kafka security flags at DEBUG; it fails at the connectivity check."""
+    return run_inference(
+        platform,
+        champion,
+        root,
+        "--kafka-bootstrap-servers",
+        bootstrap,
+        *security,
+        "--kafka-connect-timeout-s",
+        "3",
+        "--log-level",
+        "DEBUG",
+        env_extra=env_extra,
+    )
+
+
+def test_a_scram_password_is_never_written(local_platform, champion, kafka_broker, tmp_path):
+    password = "pw-" + uuid.uuid4().hex
+    result = run_secured(
+        local_platform,
+        champion,
+        tmp_path,
+        kafka_broker.bootstrap_servers,
+        "--kafka-security-protocol",
+        "SASL_PLAINTEXT",
+        "--kafka-sasl-mechanism",
+        "SCRAM-SHA-512",
+        "--kafka-sasl-username",
+        "svc",
+        env_extra={"MLP_KAFKA_SASL_PASSWORD": password},
+    )
+    assert "sasl.password': '***'" in result.stderr
+    assert password not in everything(result, tmp_path)
+
+
 def test_a_password_from_secrets_manager_is_never_written(aws, local_platform, champion, tmp_path):
     password = "sm-" + uuid.uuid4().hex
     boto3.client("secretsmanager").create_secret(
         Name="kafka/ml-platform", SecretString=json.dumps({"username": "svc", "password": password})
     )
-    result = run_inference(
+    result = run_secured(
         local_platform,
         champion,
         tmp_path,
-        "--kafka-bootstrap-servers",
         f"127.0.0.1:{free_port()}",
         "--kafka-security-protocol",
         "SASL_PLAINTEXT",
@@ -44,10 +79,6 @@ def test_a_password_from_secrets_manager_is_never_written(aws, local_platform, c
         "SCRAM-SHA-512",
         "--kafka-sasl-secret-id",
         "kafka/ml-platform",
-        "--kafka-connect-timeout-s",
-        "3",
-        "--log-level",
-        "DEBUG",
     )
     assert result.returncode == 1
     # The secret was read (the run got as far as connecting), and only its mask was logged.
@@ -57,20 +88,15 @@ def test_a_password_from_secrets_manager_is_never_written(aws, local_platform, c
 
 
 def test_msk_iam_tokens_are_never_written(aws, local_platform, champion, tmp_path):
-    result = run_inference(
+    result = run_secured(
         local_platform,
         champion,
         tmp_path,
-        "--kafka-bootstrap-servers",
         f"127.0.0.1:{free_port()}",
         "--kafka-security-protocol",
         "SASL_SSL",
         "--kafka-sasl-mechanism",
         "AWS_MSK_IAM",
-        "--kafka-connect-timeout-s",
-        "3",
-        "--log-level",
-        "DEBUG",
     )
     assert result.returncode == 1
     assert "'oauth_cb': '<callback>'" in result.stderr
