@@ -32,6 +32,21 @@ class TrackingUnreachableError(MLPlatformError):
 _ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:mlflow-tracking-server/[A-Za-z0-9-]+$")
 
 
+def connect_timeout_s(env: Mapping[str, str]) -> float:
+    """``MLP_MLFLOW_CONNECT_TIMEOUT_S`` (default 20), checked."""
+    raw = env.get("MLP_MLFLOW_CONNECT_TIMEOUT_S") or str(DEFAULT_CONNECT_TIMEOUT_S)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise ConfigError(
+            f"MLP_MLFLOW_CONNECT_TIMEOUT_S={raw!r} is not a positive number of seconds; "
+            f"set e.g. 20 (the default) or unset it"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class TrackingSettings:
     uri: str
@@ -70,10 +85,10 @@ class TrackingSettings:
 
         SQLite needs no server; SageMaker ARNs resolve through the plugin and keep MLflow's retries.
         """
+        if timeout_s is None:
+            timeout_s = connect_timeout_s(os.environ)  # checked even where unused: a typo is an error
         if self.kind != "http":
             return
-        if timeout_s is None:
-            timeout_s = float(os.environ.get("MLP_MLFLOW_CONNECT_TIMEOUT_S") or DEFAULT_CONNECT_TIMEOUT_S)
         parts = urlsplit(self.uri)
         host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
         deadline, delay, error = time.monotonic() + timeout_s, 0.25, ""

@@ -284,6 +284,16 @@ def training_unknown_estimator(ctx):
     return _train(ctx, hyperparameters={"estimator": "xgboost"})
 
 
+@case(
+    "training",
+    "a connect timeout that is not a number (`MLP_MLFLOW_CONNECT_TIMEOUT_S=soon`)",
+    "error: MLP_MLFLOW_CONNECT_TIMEOUT_S='soon' is not a positive number of seconds; set e.g. 20 (the default) or unset it",
+    unchanged="MLflow registry",
+)
+def training_bad_mlflow_connect_timeout(ctx):
+    return _train(ctx, env={"MLP_MLFLOW_CONNECT_TIMEOUT_S": "soon"})
+
+
 # -- inference ---------------------------------------------------------------------------------
 def _infer(ctx: Ctx, *args: str):
     """Run the job against the shared broker on a fresh topic; the topic must stay empty."""
