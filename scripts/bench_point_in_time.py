@@ -144,7 +144,7 @@ def run_method(method: str, root: Path) -> dict:
         result = f"rows={rows}"
     elif method == "platform":
         entities = pl.read_parquet(root / "entities.parquet")
-        out = store.training_set(entities, list(GROUPS), entity_id="entity_id", timestamp="ts")
+        out = store.training_set(entities, list(GROUPS), join_keys="entity_id", timestamp="ts")
         result = checksum(out)
     elif method == "pandas":
         import pandas as pd

@@ -105,8 +105,8 @@ def test_offline_reads_in_s3_match_the_local_backend(store, specs, tmp_path):
         assert location.uri.startswith("s3://ml-platform-it-offline-store/feature-store/")
         write_offline(specs[group], records, location, write_time=datetime.now(UTC))
     labels = data["labels"]
-    from_s3 = store.training_set(labels, list(GROUPS), entity_id="customer_id", timestamp="label_time")
-    from_disk = local.training_set(labels, list(GROUPS), entity_id="customer_id", timestamp="label_time")
+    from_s3 = store.training_set(labels, list(GROUPS), join_keys="customer_id", timestamp="label_time")
+    from_disk = local.training_set(labels, list(GROUPS), join_keys="customer_id", timestamp="label_time")
     assert from_s3.height == labels.height
     assert from_s3.equals(from_disk)
     assert from_s3["sessions_7d"].null_count() < labels.height  # features were found

@@ -40,7 +40,7 @@ def test_plain_model_reaches_auc_on_time_based_holdout(specs, tmp_path):
     store = LocalFeatureStore(specs, tmp_path / "fs")
     for group in GROUPS:
         store.ingest(group, data[group])
-    frame = store.training_set(data["labels"], list(GROUPS), entity_id="customer_id", timestamp="label_time")
+    frame = store.training_set(data["labels"], list(GROUPS), join_keys="customer_id", timestamp="label_time")
     assert frame.height == data["labels"].height
     frame = frame.sort("label_time").with_columns(pl.col(pl.Utf8).exclude("customer_id").cast(pl.Categorical))
     frame = frame.to_pandas()

@@ -139,7 +139,7 @@ def test_offline_roundtrip_equals_in_memory_join(store):
             ],
         }
     )
-    out = store.training_set(entities, ["customer_activity"], entity_id="customer_id", timestamp="ts")
+    out = store.training_set(entities, ["customer_activity"], join_keys="customer_id", timestamp="ts")
     # C2 at 01-30 is 25 days after its record: beyond the 21-day TTL
     assert out["sessions_7d"].to_list() == [1, 3, None, None, None]
 

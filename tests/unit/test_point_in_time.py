@@ -155,7 +155,7 @@ def test_point_in_time_join_matches_reference(records, entities, ttl):
         }
     )
     result = point_in_time_join(
-        frame, [GroupData(spec, records_frame(records))], entity_id="customer", timestamp="ts"
+        frame, [GroupData(spec, records_frame(records))], join_keys="customer", timestamp="ts"
     )
     assert result.height == len(entities)
     assert result["label"].to_list() == list(range(len(entities)))  # order kept, nothing dropped
@@ -209,7 +209,7 @@ def test_edge_cases_explicitly():
             "ts": [minutes(5), minutes(8), minutes(9), minutes(4), minutes(3), minutes(4), minutes(5)],
         }
     )
-    out = point_in_time_join(entities, [GroupData(spec, records_frame(recs))], entity_id="id", timestamp="ts")
+    out = point_in_time_join(entities, [GroupData(spec, records_frame(recs))], join_keys="id", timestamp="ts")
     assert out["value"].to_list() == [
         1,  # ts equal to the event time; latest write (index 1) wins over later rows with older writes
         1,  # exactly at the TTL edge (8 - 3 = 5): still valid
@@ -277,13 +277,13 @@ def test_multiple_groups_and_name_clash():
         point_in_time_join(
             entities,
             [GroupData(g1, records_frame(recs)), GroupData(g2, records_frame(recs))],
-            entity_id="id",
+            join_keys="id",
             timestamp="ts",
         )
     out = point_in_time_join(
         entities,
         [GroupData(g1, records_frame(recs)), GroupData(g2, records_frame(recs))],
-        entity_id="id",
+        join_keys="id",
         timestamp="ts",
         prefix_features=True,
     )
@@ -294,4 +294,4 @@ def test_entity_rows_with_empty_timestamp_are_an_error():
     spec = make_spec(None)
     entities = pl.DataFrame({"id": ["a", "b"], "ts": ["2026-01-01T00:00:00Z", None]})
     with pytest.raises(MLPlatformError, match=r"row 2"):
-        point_in_time_join(entities, [GroupData(spec, records_frame([]))], entity_id="id", timestamp="ts")
+        point_in_time_join(entities, [GroupData(spec, records_frame([]))], join_keys="id", timestamp="ts")

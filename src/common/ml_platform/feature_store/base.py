@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -141,12 +141,15 @@ class FeatureStore(ABC):
         entities: pl.DataFrame,
         groups: Sequence[str] | dict[str, Sequence[str] | None],
         *,
-        entity_id: str,
+        join_keys: str | Mapping[str, str],
         timestamp: str,
         prefix_features: bool = False,
         as_of: datetime | None = None,
     ) -> pl.DataFrame:
-        """Point-in-time correct features for each (id, timestamp) row of ``entities``.
+        """Point-in-time correct features for each (keys, timestamp) row of ``entities``.
+
+        ``join_keys`` names, per group, the entity column holding that group's identifier
+        (one name: every group is joined on it).
 
         With ``as_of`` only records written by then are used, so the same call gives the
         same training set later (records ingested afterwards are ignored).
@@ -173,7 +176,7 @@ class FeatureStore(ABC):
                 )
             )
         result = point_in_time_join(
-            entities, data, entity_id=entity_id, timestamp=timestamp, prefix_features=prefix_features
+            entities, data, join_keys=join_keys, timestamp=timestamp, prefix_features=prefix_features
         )
         log.info(
             "point-in-time join: %d entity rows x %d group(s) (%d feature rows) in %.2f s",

@@ -14,7 +14,7 @@ The engine is Polars ``join_asof`` (chosen by measurement; see the README).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -61,10 +61,13 @@ class GroupData:
 
 
 def normalise_entities(
-    entities: pl.DataFrame, *, entity_id: str, timestamp: str, id_type: str, source: str = "entity table"
+    entities: pl.DataFrame, *, keys: Mapping[str, str], timestamp: str, source: str = "entity table"
 ) -> pl.DataFrame:
-    """Check the entity table and give it a UTC timestamp column and an id of the spec's type."""
-    for column in (entity_id, timestamp):
+    """Check the entity table; give it a UTC timestamp and key columns of their types.
+
+    ``keys`` maps each key column to its SageMaker type (``String`` or ``Integral``).
+    """
+    for column in (*keys, timestamp):
         if column not in entities.columns:
             raise MLPlatformError(
                 f"{source}: column '{column}' not found (columns: {', '.join(entities.columns)})"
@@ -85,44 +88,61 @@ def normalise_entities(
     else:
         raise MLPlatformError(f"{source}: column '{timestamp}' has type {dtype}; expected a timestamp")
     out = entities.with_columns(
-        ts.alias(timestamp), pl.col(entity_id).cast(POLARS_TYPES[id_type], strict=False).alias(_KEY)
+        ts.alias(timestamp), *[pl.col(k).cast(POLARS_TYPES[t], strict=False) for k, t in keys.items()]
     )
-    bad = out.with_row_index("__r", offset=1).filter(pl.col(timestamp).is_null() | pl.col(_KEY).is_null())
+    unreadable = pl.any_horizontal(pl.col(timestamp).is_null(), *[pl.col(k).is_null() for k in keys])
+    bad = out.with_row_index("__r", offset=1).filter(unreadable)
     if bad.height:
-        row = bad.row(0, named=True)
+        row = bad.row(0, named=True)["__r"]
+        shown = ", ".join(f"{c}={entities[c][row - 1]!r}" for c in (*keys, timestamp))
         raise MLPlatformError(
-            f"{source}: {bad.height} row(s) with an empty or unreadable '{entity_id}' or '{timestamp}' "
-            f"(first: row {row['__r']}: {entity_id}={entities[entity_id][row['__r'] - 1]!r}, "
-            f"{timestamp}={entities[timestamp][row['__r'] - 1]!r}); fix or drop them"
+            f"{source}: {bad.height} row(s) with an empty or unreadable {_names([*keys, timestamp])} "
+            f"(first: row {row}: {shown}); fix or drop them"
         )
     return out
+
+
+def _names(columns: Sequence[str]) -> str:
+    quoted = [f"'{c}'" for c in columns]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
+def join_key_types(groups: Sequence[GroupData], join_keys: Mapping[str, str]) -> dict[str, str]:
+    """Key column -> the identifier type of the groups joined on it (which must agree)."""
+    types: dict[str, tuple[str, str]] = {}
+    for group in groups:
+        column = join_keys[group.spec.name]
+        seen = types.setdefault(column, (group.spec.id_type, group.spec.name))
+        if seen[0] != group.spec.id_type:
+            raise MLPlatformError(
+                f"feature groups {seen[1]} and {group.spec.name} are both joined on '{column}' but their "
+                f"identifiers are {seen[0]} and {group.spec.id_type}; join them on columns of those types"
+            )
+    return {column: kind for column, (kind, _) in types.items()}
 
 
 def point_in_time_join(
     entities: pl.DataFrame,
     groups: Sequence[GroupData],
     *,
-    entity_id: str,
+    join_keys: str | Mapping[str, str],
     timestamp: str,
     prefix_features: bool = False,
 ) -> pl.DataFrame:
     """Join the features of ``groups`` onto ``entities`` as of each row's timestamp.
 
-    Returns the entity table in its original order with the selected features of each
+    ``join_keys`` names, per group, the entity column matched against the group's record
+    identifier (one name: every group on that column). Returns the entity table in its
+    original order, keys cast to the identifiers' types, with the selected features of each
     group appended (named ``<group>__<feature>`` when ``prefix_features``).
     """
     if not groups:
         raise MLPlatformError("point-in-time join needs at least one feature group")
-    id_types = {g.spec.id_type for g in groups}
-    if len(id_types) > 1:
-        raise MLPlatformError(
-            f"feature groups {', '.join(g.spec.name for g in groups)} have different identifier types; "
-            "join groups with the same identifier type"
-        )
-    base = normalise_entities(entities, entity_id=entity_id, timestamp=timestamp, id_type=id_types.pop())
+    keys = {g.spec.name: join_keys for g in groups} if isinstance(join_keys, str) else dict(join_keys)
+    base = normalise_entities(entities, keys=join_key_types(groups, keys), timestamp=timestamp)
     names_taken = set(base.columns)
     out_columns: list[pl.Series] = []
-    left = base.select(_KEY, timestamp).with_row_index(_ROW).sort(timestamp)
+    order = base.select(*dict.fromkeys(keys.values()), timestamp).with_row_index(_ROW).sort(timestamp)
 
     for group in groups:
         spec = group.spec
@@ -135,6 +155,7 @@ def point_in_time_join(
                 "group's features; select other features or use prefixed feature names"
             )
         names_taken.update(renamed.values())
+        left = order.select(_ROW, pl.col(keys[spec.name]).alias(_KEY), timestamp)
         right = (
             group.frame()
             .select(pl.col(spec.record_identifier_feature).alias(_KEY), *_ORDER, "is_deleted", *selected)
@@ -157,7 +178,7 @@ def point_in_time_join(
         out_columns.extend(joined.get_columns())
         del right, joined  # free this group's records before the next one is read
 
-    return base.drop(_KEY).with_columns(out_columns)
+    return base.with_columns(out_columns)
 
 
 def latest_snapshot(
