@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""The local demo (`make demo`): the real pipeline definitions, run on this machine.
+"""The local demo (`make demo`): the real pipeline definitions, run on this machine, for every model.
 
-Starts a local Kafka broker, generates and ingests the churn demo data into the local feature
-store, runs pipelines/training.json then pipelines/inference.json with parameters from
-generate_params_json (environment `local`), consumes the topic and prints a summary.
+Starts a local Kafka broker, generates and ingests each example model's demo data into the
+local feature store, runs pipelines/training.json then pipelines/inference.json for each model
+of models/ with parameters from generate_params_json (environment `local`), consumes each
+model's topic and prints one summary per model.
 No AWS account, no Docker. State lives in $MLP_STATE_DIR (default .mlplatform/); nothing
 is left running afterwards, also on failure or Ctrl-C.
 """
@@ -20,10 +21,9 @@ from pathlib import Path
 from confluent_kafka import Consumer
 
 from ml_platform.config import FeatureStoreSettings, state_dir
-from ml_platform.demo_data import GROUPS, write_demo_data
+from ml_platform.demos import DEMOS, prepare
 from ml_platform.errors import MLPlatformError
 from ml_platform.feature_store import open_feature_store
-from ml_platform.feature_store.records import read_input_file
 from ml_platform.local_broker import LocalKafkaBroker
 from ml_platform.logs import configure_logging
 from ml_platform.pipelines.local_runner import run_pipeline
@@ -33,19 +33,18 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def prepare_data(state: Path) -> Path:
+    """Each example model's demo data in <state>/demo-data/<model>/, ingested once."""
     data_dir = state / "demo-data"
     marker = data_dir / ".ingested"
     if marker.is_file():
         print(f"[data] demo data already in the local feature store ({marker.read_text().strip()})")
-        return data_dir / "labels.parquet"
-    print(f"[data] generating the churn demo data into {data_dir}")
-    paths = write_demo_data(data_dir)
+        return data_dir
     store = open_feature_store(FeatureStoreSettings.from_env(backend="local"))
-    for group in GROUPS:
-        report = store.ingest(group, read_input_file(paths[group]), source=str(paths[group]))
-        print(f"[data] ingested {report.rows:>8,} rows into {group}")
+    for model in DEMOS:
+        print(f"[data] generating the {model} demo data into {data_dir / model}")
+        prepare(model, data_dir / model, store, log=lambda line: print(f"[data] {line}"))
     marker.write_text(time.strftime("%Y-%m-%d %H:%M:%S"))
-    return paths["labels"]
+    return data_dir
 
 
 def consume(bootstrap: str, topic: str, execution_id: str, expected: int, timeout: float = 60) -> list:
@@ -71,26 +70,23 @@ def consume(bootstrap: str, topic: str, execution_id: str, expected: int, timeou
     return mine
 
 
-def run(broker_servers: str, state: Path) -> int:
-    labels = prepare_data(state)
-    params_dir = state / "parameters"
-    work = state / "runs"
-
-    print("\n[training] pipelines/training.json")
-    request = build_execution_request(REPO, "training", "local", [f"LabelsUri={labels}"])
-    write_request(request, params_dir, "training", "local")
+def run_model(model: str, broker_servers: str, state: Path, data_dir: Path) -> dict:
+    """Train, then score, one model through the pipeline definitions; its figures for the summary."""
+    params_dir, work = state / "parameters", state / "runs"
+    settings = {"data_uri": str(data_dir)}
+    print(f"\n[{model}] training: pipelines/training.json")
+    request = build_execution_request(REPO, "training", "local", [], model=model, settings=settings)
+    write_request(request, params_dir, "training", "local", model)
     training = run_pipeline(REPO / "pipelines" / "training.json", request, work=work, repo=REPO)
     result = json.loads(
         (
             work / training.execution_id / "TrainModel" / "algo-1" / "model" / "training_result.json"
         ).read_text()
     )
-
-    print("\n[inference] pipelines/inference.json")
-    request = build_execution_request(
-        REPO, "inference", "local", [f"KafkaBootstrapServers={broker_servers}", "KafkaCreateTopic=true"]
-    )
-    write_request(request, params_dir, "inference", "local")
+    print(f"\n[{model}] batch inference: pipelines/inference.json")
+    overrides = [f"KafkaBootstrapServers={broker_servers}", "KafkaCreateTopic=true"]
+    request = build_execution_request(REPO, "inference", "local", overrides, model=model, settings=settings)
+    write_request(request, params_dir, "inference", "local", model)
     inference = run_pipeline(REPO / "pipelines" / "inference.json", request, work=work, repo=REPO)
     reports = [
         json.loads(p.read_text())
@@ -100,39 +96,50 @@ def run(broker_servers: str, state: Path) -> int:
             )
         )
     ]
+    acknowledged = sum(r["acknowledged"] for r in reports)
+    topic = reports[0]["topic"]
+    messages = consume(broker_servers, topic, inference.execution_id, acknowledged)
+    return {"model": model, "result": result, "reports": reports, "topic": topic, "messages": messages}
+
+
+def summary(run: dict) -> bool:
+    """Print one model's summary; False when not every acknowledged prediction was consumed back."""
+    result, reports, messages = run["result"], run["reports"], run["messages"]
+    metrics, gate = result["metrics"], result["gate"]
     produced = sum(r["produced"] for r in reports)
     acknowledged = sum(r["acknowledged"] for r in reports)
-    topic = inference.parameters["KafkaTopic"]
-    messages = consume(broker_servers, topic, inference.execution_id, acknowledged)
-
-    metrics = result["metrics"]
-    gate = result["gate"]
-    champion = gate["champion_version"]
+    skipped = sum(r["skipped_missing"] + r["skipped_expired"] for r in reports)
     print("\n" + "=" * 72)
     print(
-        f"model        {result['model_name']} v{result['model_version']}  "
+        f"{run['model']:<12} {result['model_name']} v{result['model_version']}  "
         f"ROC-AUC {metrics['roc_auc']:.3f}  F1 {metrics['f1']:.3f}  accuracy {metrics['accuracy']:.3f}"
     )
-    print(
-        f"gate         {'PROMOTED to champion' if gate['promoted'] else 'kept champion v' + str(champion)}: {gate['reason']}"
-    )
+    kept = "kept champion v" + str(gate["champion_version"])
+    print(f"gate         {'PROMOTED to champion' if gate['promoted'] else kept}: {gate['reason']}")
     print(
         f"predictions  {produced:,} produced, {acknowledged:,} acknowledged by Kafka, "
-        f"{len(messages):,} consumed back from '{topic}'"
+        f"{len(messages):,} consumed back from '{run['topic']}'"
     )
-    skipped = sum(r["skipped_missing"] + r["skipped_expired"] for r in reports)
     print(
-        f"population   {sum(r['rows_read'] for r in reports):,} customers, {skipped:,} skipped (no current profile)"
+        f"population   {sum(r['rows_read'] for r in reports):,} entities, {skipped:,} skipped "
+        "(no current record in the anchor group)"
     )
     for msg in messages[:3]:
         print(f"  {msg.key().decode()} -> {msg.value().decode()}")
-    db = state / "mlflow" / "mlflow.db"
-    print(f"MLflow UI    uv run mlflow ui --backend-store-uri sqlite:///{db}")
-    print("=" * 72)
     if len(messages) != acknowledged:
         print(f"error: consumed {len(messages)} messages, expected {acknowledged}", file=sys.stderr)
-        return 1
-    return 0
+        return False
+    return True
+
+
+def run(broker_servers: str, state: Path) -> int:
+    data_dir = prepare_data(state)
+    runs = [run_model(model, broker_servers, state, data_dir) for model in DEMOS]
+    ok = all([summary(r) for r in runs])
+    db = state / "mlflow" / "mlflow.db"
+    print("=" * 72)
+    print(f"MLflow UI    uv run mlflow ui --backend-store-uri sqlite:///{db}")
+    return 0 if ok else 1
 
 
 def main() -> int:

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Write pipelines/<name>.json from ml_platform.pipelines.definitions (the one source).
+"""Write pipelines/<name>.json and pipelines/parameters.json from ml_platform.pipelines.definitions.
 
-Terraform deploys these files and the local runner executes them. Run after changing a
+Terraform deploys the definitions and the local runner executes them; parameters.json says
+where each parameter's value comes from (Terraform's schedules and generate_params_json.py). Run after changing a
 definition; `--check` fails when a committed file is out of date (CI).
 """
 
@@ -12,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from ml_platform.pipelines.definitions import PIPELINES, canonical, render
+from ml_platform.pipelines.definitions import PIPELINES, canonical, render, sources
 
 OUT = Path(__file__).resolve().parents[1] / "pipelines"
 
@@ -22,9 +23,11 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="only check that the files are up to date")
     args = parser.parse_args()
     stale = []
-    for name in PIPELINES:
-        path = OUT / f"{name}.json"
-        text = json.dumps(render(name), indent=2) + "\n"
+    files = {f"{name}.json": render(name) for name in PIPELINES}
+    files["parameters.json"] = {name: sources(name) for name in PIPELINES}
+    for file, content in files.items():
+        path = OUT / file
+        text = json.dumps(content, indent=2) + "\n"
         if args.check:
             if not path.is_file() or canonical(path.read_text()) != canonical(text):
                 stale.append(str(path))

@@ -1,4 +1,5 @@
-"""``ml-platform-features``: validate specs, ingest files, read records, make demo data.
+"""``ml-platform-features``: validate specs, list them, ingest files, read records, write a
+model's training set, make demo data.
 
 Settings come from ``MLP_*`` environment variables (see ml_platform.config); flags win.
 """
@@ -13,13 +14,15 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from ml_platform.config import BACKENDS, FeatureStoreSettings
-from ml_platform.demo_data import GROUPS, write_demo_data
+from ml_platform.config import BACKENDS, FeatureStoreSettings, model_specs_dir
+from ml_platform.demos import DEMOS, prepare
 from ml_platform.errors import MLPlatformError
 from ml_platform.feature_store import open_feature_store
 from ml_platform.feature_store.records import read_input_file
 from ml_platform.logs import configure_logging
+from ml_platform.model_specs import ModelRegistry, load_model
 from ml_platform.specs import SpecRegistry
+from ml_platform.storage import read_table
 
 log = logging.getLogger("ml_platform.cli")
 
@@ -62,8 +65,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", default=None, help="DEBUG, INFO (default), WARNING")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("validate-specs", help="load and validate every feature group spec")
-    p.add_argument("--specs-dir", type=Path)
+    p = sub.add_parser("validate-specs", help="load and validate every feature group and model spec")
+    p.add_argument("--specs-dir", type=Path, help="feature group specs (env MLP_FEATURE_SPECS_DIR)")
+    p.add_argument("--models-dir", type=Path, help="model specs (env MLP_MODEL_SPECS_DIR, default models/)")
+
+    p = sub.add_parser("list", help="list the feature groups with their features, and the models")
+    p.add_argument("--specs-dir", type=Path, help="feature group specs (env MLP_FEATURE_SPECS_DIR)")
+    p.add_argument("--models-dir", type=Path, help="model specs (env MLP_MODEL_SPECS_DIR, default models/)")
+
+    p = sub.add_parser(
+        "training-set",
+        help="write a model's point-in-time training set to Parquet",
+        description=(
+            "Join the model's feature groups onto its labels (or --entities), each group on its own "
+            "key column, as of each row's label time; write the result as Parquet."
+        ),
+    )
+    p.add_argument("--model", "-m", required=True, help="model spec name (models/<MODEL>.yaml)")
+    p.add_argument("--output", "-o", required=True, type=Path, help="Parquet file to write")
+    p.add_argument("--labels", type=Path, help="labels/entity file (default: the spec's, with --data-uri)")
+    p.add_argument("--data-uri", default="", help="{data_uri} of the spec's labels URI")
+    p.add_argument("--environment", default="local", help="{environment} of the spec's URIs")
+    p.add_argument("--models-dir", type=Path, help="model specs (env MLP_MODEL_SPECS_DIR, default models/)")
+    _store_args(p)
 
     p = sub.add_parser(
         "ingest",
@@ -83,29 +107,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--id", required=True, dest="record_id")
     _store_args(p)
 
-    p = sub.add_parser("generate-demo-data", help="write the deterministic churn demo data set")
+    p = sub.add_parser("generate-demo-data", help="write an example model's deterministic demo data")
     p.add_argument("--output", "-o", type=Path, required=True, help="folder for <group>.parquet and labels")
-    p.add_argument("--customers", type=int, default=5000)
-    p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    p.add_argument("--model", choices=DEMOS, default="churn", help="example model (default churn)")
+    p.add_argument("--size", type=int, help="customers (churn, default 5000) or machines (maintenance, 400)")
     p.add_argument(
-        "--end-date", type=date.fromisoformat, help="last day of the one-year history (default: today, UTC)"
+        "--end-date", type=date.fromisoformat, help="last day of the history (default: today, UTC)"
     )
-    p.add_argument("--ingest", action="store_true", help="also ingest the three feature groups")
+    p.add_argument("--ingest", action="store_true", help="also ingest it into the model's feature groups")
     _store_args(p)
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.command == "validate-specs":
-        settings_dir = args.specs_dir or FeatureStoreSettings.from_env().specs_dir
-        specs = SpecRegistry.from_directory(settings_dir)
-        for spec in specs.values():
-            print(
-                f"{spec.name}: {len(spec.features)} features, id={spec.record_identifier_feature}, "
-                f"event_time={spec.event_time_feature}, ttl={spec.ttl}, sha256={spec.content_hash[:12]}"
-            )
+    if args.command in ("validate-specs", "list"):
+        specs = SpecRegistry.from_directory(args.specs_dir or FeatureStoreSettings.from_env().specs_dir)
+        models = ModelRegistry.from_directory(args.models_dir or model_specs_dir(), specs)
+        print((_validated if args.command == "validate-specs" else _listing)(specs, models))
         return 0
+    if args.command == "training-set":
+        return _training_set(args)
     if args.command == "ingest":
         store = open_feature_store(_settings(args))
         store.specs[args.feature_group]
@@ -132,19 +153,69 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(record, indent=2))
         return 0
     if args.command == "generate-demo-data":
-        if args.customers < 10:
-            raise MLPlatformError("--customers must be at least 10")
-        paths = write_demo_data(
-            args.output, n_customers=args.customers, seed=args.seed, end=args.end_date, fmt=args.format
-        )
+        if args.size is not None and args.size < 10:
+            raise MLPlatformError("--size must be at least 10")
+        store = open_feature_store(_settings(args)) if args.ingest else None
+        paths = prepare(args.model, args.output, store, size=args.size, end=args.end_date, log=print)
         for name, path in paths.items():
             print(f"{name}: {path}")
-        if args.ingest:
-            store = open_feature_store(_settings(args))
-            for group in GROUPS:
-                store.ingest(group, read_input_file(paths[group]), source=str(paths[group]))
         return 0
     raise AssertionError(args.command)
+
+
+def _validated(specs: SpecRegistry, models: ModelRegistry) -> str:
+    lines = [
+        f"{spec.name}: {len(spec.features)} features, id={spec.record_identifier_feature}, "
+        f"event_time={spec.event_time_feature}, ttl={spec.ttl}, sha256={spec.content_hash[:12]}"
+        for spec in specs.values()
+    ]
+    lines += [
+        f"model {m.name}: groups {', '.join(f'{g.group} on {g.join_key}' for g in m.feature_groups)}; "
+        f"registered as {m.registered_model_name}, sha256={m.sha256[:12]}"
+        for m in models.values()
+    ]
+    return "\n".join(lines)
+
+
+def _listing(specs: SpecRegistry, models: ModelRegistry) -> str:
+    lines = ["feature groups:"]
+    for spec in specs.values():
+        lines.append(f"  {spec.name} (id {spec.record_identifier_feature} {spec.id_type}, ttl {spec.ttl})")
+        lines += [f"    {f.name:<24} {f.type:<10} {f.description}" for f in spec.value_features]
+    lines.append("models:")
+    for m in models.values():
+        lines.append(f"  {m.name}: {m.description}")
+        lines.append(f"    keys {', '.join(f'{k} {t}' for k, t in m.entity_keys.items())}; {m.estimator}")
+        for g in m.feature_groups:
+            chosen = ", ".join(g.features) if g.features else "all features"
+            lines.append(f"    {g.group} on {g.join_key}: {chosen}")
+    return "\n".join(lines)
+
+
+def _training_set(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    store = open_feature_store(settings)
+    spec = load_model(args.models_dir or model_specs_dir(), args.model, store.specs)
+    if args.labels:
+        labels_uri = str(args.labels)
+    else:
+        if "{data_uri}" in spec.labels_uri and not args.data_uri:
+            raise MLPlatformError(
+                f"the labels of model {spec.name} are at {spec.labels_uri!r}: pass --data-uri or --labels"
+            )
+        labels_uri = spec.resolve_uri(spec.labels_uri, data_uri=args.data_uri, environment=args.environment)
+    labels = read_table(labels_uri, what="labels file")
+    frame = store.training_set(
+        labels, dict(spec.selection), join_keys=spec.join_keys, timestamp=spec.label_time_column
+    )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    frame.write_parquet(args.output)
+    print(
+        json.dumps(
+            {"model": spec.name, "rows": frame.height, "columns": frame.columns, "output": str(args.output)}
+        )
+    )
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

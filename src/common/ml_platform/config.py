@@ -46,6 +46,19 @@ def specs_dir(env: Mapping[str, str] | None = None) -> Path:
     return found
 
 
+def model_specs_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Folder of model specs: ``MLP_MODEL_SPECS_DIR``, else ``models/`` found upwards."""
+    env = os.environ if env is None else env
+    if env.get("MLP_MODEL_SPECS_DIR"):
+        return Path(env["MLP_MODEL_SPECS_DIR"]).resolve()
+    found = find_upwards("models")
+    if found is None:
+        raise ConfigError(
+            "model specs not found: set MLP_MODEL_SPECS_DIR or run from the repository (which holds models/)"
+        )
+    return found
+
+
 @dataclass(frozen=True, kw_only=True)
 class FeatureStoreSettings:
     """Which feature store backend to use and where it lives.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -12,12 +12,18 @@ from ml_platform.errors import MLPlatformError
 from ml_platform.specs import FeatureSpec, SpecRegistry
 
 
-def model_features(specs: SpecRegistry, groups: Sequence[str]) -> list[FeatureSpec]:
-    """The value features of ``groups``, in group then spec order (the model's columns)."""
+def model_features(
+    specs: SpecRegistry, groups: Sequence[str] | Mapping[str, Sequence[str] | None]
+) -> list[FeatureSpec]:
+    """The model's columns: each group's selected value features (default all), in group then
+    spec order."""
+    selection = groups if isinstance(groups, Mapping) else dict.fromkeys(groups)
     features: list[FeatureSpec] = []
     seen: dict[str, str] = {}
-    for group in groups:
+    for group, chosen in selection.items():
         for feature in specs[group].value_features:
+            if chosen is not None and feature.name not in chosen:
+                continue
             if feature.name in seen:
                 raise MLPlatformError(
                     f"feature {feature.name!r} is in both {seen[feature.name]} and {group}; "

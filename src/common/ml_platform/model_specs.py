@@ -25,7 +25,7 @@ import yaml
 from ml_platform import settings_table as st
 from ml_platform.errors import ConfigError, MLPlatformError, SpecError
 from ml_platform.estimators import ESTIMATORS, HIGHER_IS_BETTER, HYPERPARAMETERS, SPLITS
-from ml_platform.specs import FEATURE_TYPES, SpecRegistry
+from ml_platform.specs import SpecRegistry
 
 _NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
 _COLUMN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -294,7 +294,13 @@ def _training(raw: Any, path: Path | str) -> tuple[str, dict[str, Any], str, flo
     if split not in SPLITS:
         raise _fail(path, "training.split", f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
     test_size = _number(
-        section, "test_size", 0.2, path, "training.test_size", lambda v: 0 < v < 1, "in (0, 1)"
+        section,
+        "test_size",
+        0.2,
+        path,
+        where="training.test_size",
+        check=lambda v: 0 < v < 1,
+        requirement="in (0, 1)",
     )
     return estimator, values, split, test_size
 
@@ -361,13 +367,25 @@ def spec_from_dict(raw: Any, path: Path | str = "<model spec>", sha256: str = ""
         test_size=test_size,
         promotion_metric=metric,
         promotion_margin=_number(
-            promotion, "margin", 0.0, path, "promotion.margin", lambda v: v >= 0, ">= 0"
+            promotion,
+            "margin",
+            0.0,
+            path,
+            where="promotion.margin",
+            check=lambda v: v >= 0,
+            requirement=">= 0",
         ),
         promotion_floor=_number(
             promotion, "floor", 0.6, path, where="promotion.floor", check=lambda v: True, requirement=""
         ),
         threshold=_number(
-            inference, "threshold", 0.5, path, "inference.threshold", lambda v: 0 <= v <= 1, "in [0, 1]"
+            inference,
+            "threshold",
+            0.5,
+            path,
+            where="inference.threshold",
+            check=lambda v: 0 <= v <= 1,
+            requirement="in [0, 1]",
         ),
         kafka_topic=_uri(inference["kafka_topic"], path, "inference.kafka_topic"),
         schedules={k: v for k, v in schedules.items() if v is not None},
@@ -529,4 +547,8 @@ def load_model(directory: Path, name: str, groups: SpecRegistry, *, sha256: str 
     return spec
 
 
-__all__ = ["FEATURE_TYPES", "GroupUse", "ModelRegistry", "ModelSpec", "load_model", "load_model_spec"]
+def load_job_model(name: str, *, sha256: str = "", env: Mapping[str, str] | None = None) -> ModelSpec:
+    """The model spec a job runs (``MLP_MODEL_SPECS_DIR``), checked against the feature groups."""
+    from ml_platform.config import model_specs_dir, specs_dir
+
+    return load_model(model_specs_dir(env), name, SpecRegistry.from_directory(specs_dir(env)), sha256=sha256)

@@ -2,7 +2,7 @@
 
 Each field has an environment variable ``MLP_<NAME>``, a SageMaker hyperparameter or
 argument key ``<name>`` (values arrive as strings) and a flag ``--<name-with-dashes>``.
-Later sources win: default < environment < hyperparameters < flags.
+Later sources win: default < model spec < environment < hyperparameters < flags.
 """
 
 from __future__ import annotations
@@ -149,18 +149,29 @@ def resolve_table(
     overrides: Mapping[str, str] | None = None,
     env: Mapping[str, str],
     overrides_source: str = "settings file",
+    spec_values: Mapping[str, Any] | None = None,
+    **derived: Any,
 ) -> T:
-    """Build ``cls`` (a dataclass whose fields are ``table``) from defaults, env, overrides and flags."""
-    assert [f.name for f in fields(cls)] == [f.name for f in table], "settings class and table differ"
-    values: dict[str, Any] = {}
+    """Build ``cls`` (a dataclass whose fields are ``table``, then ``derived``) from defaults, the
+    model spec's values (already checked), env, overrides and flags."""
+    names = [f.name for f in fields(cls) if f.name not in derived]
+    assert names == [f.name for f in table], "settings class and table differ"
+    values: dict[str, Any] = dict(derived)
     for f in table:
         value = f.default
+        if spec_values and spec_values.get(f.name) is not None:
+            value = spec_values[f.name]
         env_name = f"MLP_{f.name.upper()}"
         if env.get(env_name, "") != "":
             value = convert(f, env[env_name], f"environment {env_name}")
-        if overrides and f.name in overrides:
+        # An empty value (e.g. a pipeline parameter left at its "" default) sets nothing.
+        if overrides and _given(overrides.get(f.name)):
             value = convert(f, overrides[f.name], overrides_source)
-        if flags and flags.get(f.name) is not None:
+        if flags and _given(flags.get(f.name)):
             value = convert(f, flags[f.name], f"flag --{f.name.replace('_', '-')}")
         values[f.name] = value
     return cls(**values)
+
+
+def _given(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and value.strip() in ("", '""'))

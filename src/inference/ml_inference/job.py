@@ -61,7 +61,7 @@ class RunReport:
 
 
 def message_values(
-    ids: pl.Series,
+    keys: pl.DataFrame,
     scores,
     *,
     threshold: float,
@@ -71,11 +71,19 @@ def message_values(
     features_as_of: str,
     scored_at: str,
 ) -> pl.DataFrame:
-    """Keys and JSON values for one batch, built column-wise."""
-    frame = pl.DataFrame({"entity_id": ids.cast(pl.Utf8), "score": scores})
+    """Kafka keys and JSON values for one batch, built column-wise.
+
+    The key is the entity's key value, or its key values joined by '|' (in the spec's key
+    order) when the model has several; the value then also carries them by name.
+    """
+    columns = keys.columns
+    entity_id = pl.concat_str([pl.col(c).cast(pl.Utf8) for c in columns], separator="|")
+    frame = keys.with_columns(entity_id.alias("entity_id"), pl.Series("score", scores))
+    fields = [pl.lit(SCHEMA_VERSION).alias("schema_version"), pl.col("entity_id")]
+    if len(columns) > 1:
+        fields.append(pl.struct(columns).alias("keys"))
     value = pl.struct(
-        pl.lit(SCHEMA_VERSION).alias("schema_version"),
-        pl.col("entity_id"),
+        *fields,
         pl.col("score").round(6),
         (pl.col("score") >= threshold).cast(pl.Int8).alias("predicted_label"),
         pl.lit(model_name).alias("model_name"),
@@ -103,6 +111,18 @@ def scorer(model, features, sample: pl.DataFrame) -> Callable[[pl.DataFrame], np
 def _chunks(anchor_rows: int, instances: int, settings: InferenceSettings) -> int:
     """Passes needed for this instance's share of ``anchor_rows`` at ``chunk_rows`` each."""
     return max(1, -(-anchor_rows // (instances * settings.chunk_rows)))
+
+
+def _entity_list(settings: InferenceSettings, key_columns: list[str]) -> pl.DataFrame:
+    """The entity list's key columns (every key the model joins on must be there)."""
+    entities = read_table(settings.entity_list_uri, what="entity list")
+    missing = [c for c in key_columns if c not in entities.columns]
+    if missing:
+        raise InferenceError(
+            f"entity list {settings.entity_list_uri} has no column(s) {', '.join(missing)} "
+            f"(columns: {', '.join(entities.columns)}); it needs every key the model joins on: {', '.join(key_columns)}"
+        )
+    return entities.select(key_columns)
 
 
 def write_report(paths: ProcessingPaths, report: RunReport) -> None:
@@ -153,46 +173,42 @@ def run_inference(
         report.model_ready_s = round(time.time() - STARTED_AT, 3)
         phase = time.perf_counter()
         store = open_feature_store(FeatureStoreSettings.from_env())
-        features = model_features(store.specs, loaded.feature_groups)
+        features = model_features(store.specs, loaded.selection)
+        spec = settings.spec
+        join_keys = {**spec.join_keys, **loaded.join_keys}
+        anchor = spec.anchor_group
+        key_columns = list(dict.fromkeys(join_keys[g] for g in (anchor, *loaded.selection)))
 
         # 3. Population and latest features.
-        ids = None
-        if settings.entity_list_uri:
-            entities = read_table(settings.entity_list_uri, what="entity list")
-            if settings.entity_id_column not in entities.columns:
-                raise InferenceError(
-                    f"entity list {settings.entity_list_uri} has no column {settings.entity_id_column!r} "
-                    f"(columns: {', '.join(entities.columns)}); set entity_id_column"
-                )
-            ids = entities[settings.entity_id_column]
+        entities = _entity_list(settings, key_columns) if settings.entity_list_uri else None
         # The population is read and scored in passes of about chunk_rows ids (disjoint id-hash
         # shards of this instance's shard), so memory follows chunk_rows, not the population.
-        chunks = _chunks(store.offline_rows(settings.population_group, end=as_of), resources.count, settings)
+        chunks = _chunks(store.offline_rows(anchor, end=as_of), resources.count, settings)
         shards = [(resources.index + k * resources.count, resources.count * chunks) for k in range(chunks)]
         if chunks > 1:
             log.info("scoring in %d passes of about %d ids each (chunk_rows)", chunks, settings.chunk_rows)
 
-        def frame_of(shard: tuple[int, int], groups: list[str]):
+        def frame_of(shard: tuple[int, int], groups: dict):
             return store.scoring_frame(
-                groups, anchor=settings.population_group, as_of=as_of, ids=ids, shard=shard
+                groups, anchor=anchor, as_of=as_of, join_keys=join_keys, entities=entities, shard=shard
             )
 
-        first = frame_of(shards[0], list(loaded.feature_groups))
-        counts = [first] if chunks == 1 else [frame_of(s, []) for s in shards]  # anchor only: the counts
+        first = frame_of(shards[0], loaded.selection)
+        counts = [first] if chunks == 1 else [frame_of(s, {}) for s in shards]  # anchor only: the counts
         report.rows_read = sum(c.population for c in counts)
         report.skipped_missing = sum(c.skipped_missing for c in counts)
         report.skipped_expired = sum(c.skipped_expired for c in counts)
         population = report.rows_read
         if population == 0:
             raise InferenceError(
-                f"empty population: no ids in {settings.entity_list_uri or settings.population_group} "
+                f"empty population: no ids in {settings.entity_list_uri or anchor} "
                 f"as of {as_of_text} (shard {report.shard}); check the feature store and as_of"
             )
         skipped = report.skipped_missing + report.skipped_expired
         if skipped / population > settings.max_skipped_share:
             raise InferenceError(
                 f"{skipped} of {population} entities skipped ({report.skipped_missing} without features in "
-                f"{settings.population_group}, {report.skipped_expired} older than its TTL), more than "
+                f"{anchor}, {report.skipped_expired} older than its TTL), more than "
                 f"max_skipped_share={settings.max_skipped_share}; check that the feature pipelines are up to date"
             )
         to_score = population - skipped
@@ -205,10 +221,10 @@ def run_inference(
         headers = [
             ("model_version", loaded.version.encode()),
             ("pipeline_execution_id", settings.pipeline_execution_id.encode()),
+            ("model_spec_sha256", spec.sha256.encode()),
             ("content-type", b"application/json"),
         ]
         scored_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        id_name = first.frame.columns[0]
 
         score = scorer(loaded.model, features, first.frame.head(2000))
         pending = [first.frame]  # handed over, not kept: one pass in memory at a time
@@ -216,7 +232,7 @@ def run_inference(
 
         def scored_batches() -> Iterator[tuple[list[str], list[str]]]:
             for shard in shards:
-                frame = pending.pop() if pending else frame_of(shard, list(loaded.feature_groups)).frame
+                frame = pending.pop() if pending else frame_of(shard, loaded.selection).frame
                 yield from score_frame(frame)
                 del frame  # before the next pass is read
 
@@ -224,7 +240,7 @@ def run_inference(
             for batch in frame.iter_slices(settings.batch_size):
                 proba = score(batch)
                 messages = message_values(
-                    batch[id_name],
+                    batch.select(key_columns),
                     proba,
                     threshold=settings.threshold,
                     model_name=loaded.name,

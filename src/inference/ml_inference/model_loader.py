@@ -39,8 +39,32 @@ class LoadedModel:
     name: str
     version: str
     run_id: str
-    feature_groups: tuple[str, ...]
+    selection: dict[str, tuple[str, ...] | None]  # group -> the features the model was trained on
+    join_keys: dict[str, str]  # group -> entity key column (empty: the model spec's)
     uri: str
+
+    @property
+    def feature_groups(self) -> tuple[str, ...]:
+        return tuple(self.selection)
+
+
+def parse_selection(answer: dict[str, str]) -> tuple[dict[str, tuple[str, ...] | None], dict[str, str]]:
+    """The model's inputs from its version tags: ``feature_selection`` (JSON), else ``feature_groups``."""
+    if answer.get("feature_selection"):
+        try:
+            chosen = json.loads(answer["feature_selection"])
+            selection = {g: tuple(v["features"]) for g, v in chosen.items()}
+            return selection, {g: v["join_key"] for g, v in chosen.items()}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise MLPlatformError(
+                f"{answer['uri']} has an unreadable 'feature_selection' tag; re-train the model"
+            ) from None
+    groups = tuple(g for g in answer.get("feature_groups", "").split(",") if g)
+    if not groups:
+        raise MLPlatformError(
+            f"{answer['uri']} has no 'feature_groups' tag; it was not registered by ml-training"
+        )
+    return dict.fromkeys(groups), {}
 
 
 class ModelFetch:
@@ -87,14 +111,14 @@ class ModelFetch:
             raise (ModelNotFoundError if answer.get("kind") == NOT_FOUND else MLPlatformError)(
                 answer["error"]
             )
-        groups = tuple(g for g in answer["feature_groups"].split(",") if g)
-        if not groups:
-            raise MLPlatformError(
-                f"{answer['uri']} has no 'feature_groups' tag; it was not registered by ml-training"
-            )
+        selection, join_keys = parse_selection(answer)
         model = load_skops_model(Path(answer["path"]), answer["uri"])
-        log.info("loaded %s (run %s, feature groups %s)", answer["uri"], answer["run_id"], ",".join(groups))
-        return LoadedModel(model, answer["name"], answer["version"], answer["run_id"], groups, answer["uri"])
+        log.info(
+            "loaded %s (run %s, feature groups %s)", answer["uri"], answer["run_id"], ",".join(selection)
+        )
+        return LoadedModel(
+            model, answer["name"], answer["version"], answer["run_id"], selection, join_keys, answer["uri"]
+        )
 
     def close(self) -> None:
         """Stop the child if it still runs and remove the downloaded files."""

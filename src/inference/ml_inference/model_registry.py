@@ -117,6 +117,7 @@ def fetch(values: dict[str, Any], destination: Path) -> dict[str, Any]:
         "version": str(version.version),
         "run_id": version.run_id or "",
         "feature_groups": (version.tags or {}).get("feature_groups", ""),
+        "feature_selection": (version.tags or {}).get("feature_selection", ""),
         "uri": uri,
         "path": path,
     }

@@ -1,4 +1,4 @@
-"""Inference settings: one table, read from defaults < environment < job arguments < flags."""
+"""Inference settings: one table, read from defaults < model spec < environment < job arguments (flags)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 from ml_platform import settings_table as st
 from ml_platform.errors import ConfigError
+from ml_platform.model_specs import ModelSpec, load_job_model, resolve_template
 from ml_platform.settings_table import Field
 
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
@@ -23,8 +24,11 @@ def _as_of(value: str) -> datetime | None:
 
 
 FIELDS: tuple[Field, ...] = (
+    Field("model", st.text, "", "model spec to score (models/<model>.yaml)"),
+    Field("model_spec_sha256", st.text, "", "expected sha256 of the model spec file (set by the pipeline)"),
     Field("environment", st.text, "local", "environment name", ("local", "staging", "prod")),
-    Field("model_name", st.text, "churn-classifier", "registered model to score with"),
+    Field("data_uri", st.text, "", "the environment's data location: {data_uri} in the spec's URIs"),
+    Field("model_name", st.text, "", "registered model to score with (default: the spec's)"),
     Field("model_alias", st.text, "champion", "registry alias to load (ignored when model_version is set)"),
     Field("model_version", st.text, "", "load this version instead of the alias"),
     Field(
@@ -37,15 +41,11 @@ FIELDS: tuple[Field, ...] = (
         "sqlite:///..., http(s)://... or a SageMaker MLflow ARN (default: local SQLite)",
     ),
     Field(
-        "population_group",
+        "entity_list_uri",
         st.text,
-        "customer_profile",
-        "feature group whose ids form the population; a missing or expired record there skips the entity",
+        "",
+        "file (Parquet/CSV, local or s3://) of the entities to score, with every key column (default: the spec's)",
     ),
-    Field(
-        "entity_list_uri", st.text, "", "optional file (Parquet/CSV, local or s3://) listing the ids to score"
-    ),
-    Field("entity_id_column", st.text, "customer_id", "id column of the entity list"),
     Field(
         "as_of",
         _as_of,
@@ -86,7 +86,7 @@ FIELDS: tuple[Field, ...] = (
         requirement="in [0, 1]",
     ),
     Field("kafka_bootstrap_servers", st.text, "", "broker list host:port[,host:port]"),
-    Field("kafka_topic", st.text, "ml-predictions-local", "topic the predictions go to"),
+    Field("kafka_topic", st.text, "", "topic the predictions go to (default: the spec's)"),
     Field(
         "kafka_create_topic",
         st.boolean,
@@ -153,15 +153,16 @@ FIELDS: tuple[Field, ...] = (
 
 @dataclass(frozen=True, kw_only=True)
 class InferenceSettings:
+    model: str
+    model_spec_sha256: str
     environment: str
+    data_uri: str
     model_name: str
     model_alias: str
     model_version: str
     model_stage: str
     mlflow_tracking_uri: str
-    population_group: str
     entity_list_uri: str
-    entity_id_column: str
     as_of: datetime | None
     execution_start_time: datetime | None
     batch_size: int
@@ -185,6 +186,7 @@ class InferenceSettings:
     kafka_flush_timeout_s: float
     aws_region: str
     pipeline_execution_id: str
+    spec: ModelSpec  # the model spec the values above were resolved against
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -194,8 +196,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def resolve(
     *, flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None
 ) -> InferenceSettings:
+    """Settings from flags > ``MLP_<NAME>`` > the model spec > defaults."""
+    env = os.environ if env is None else env
+    first = st.resolve_table(InferenceSettings, FIELDS, flags=flags, env=env, spec=None)
+    if not first.model:
+        raise ConfigError("model is not set: pass --model or MLP_MODEL (models/<model>.yaml)")
+    spec = load_job_model(first.model, sha256=first.model_spec_sha256, env=env)
+    from_spec = spec.inference_values(first.environment)
+    if spec.entity_list_uri:
+        if "{data_uri}" in spec.entity_list_uri and not first.data_uri:
+            raise ConfigError(
+                f"the entity list of model {spec.name} is at {spec.entity_list_uri!r}, but data_uri is not set: "
+                "pass --data-uri or MLP_DATA_URI, or entity_list_uri to name the file"
+            )
+        from_spec["entity_list_uri"] = resolve_template(
+            spec.entity_list_uri, data_uri=first.data_uri, environment=first.environment
+        )
     settings = st.resolve_table(
-        InferenceSettings, FIELDS, flags=flags, env=os.environ if env is None else env
+        InferenceSettings, FIELDS, flags=flags, env=env, spec_values=from_spec, spec=spec
     )
     if not settings.kafka_bootstrap_servers:
         raise ConfigError(

@@ -28,38 +28,36 @@ class TrainingData:
     as_of: datetime
 
 
-def load_labels(settings: TrainingSettings, id_type: str) -> pl.DataFrame:
-    """The labels inside the window, with a UTC timestamp and a 0/1 label."""
+def load_labels(settings: TrainingSettings) -> pl.DataFrame:
+    """The labels inside the window, with a UTC timestamp, typed keys and a 0/1 label."""
+    spec = settings.spec
     raw = read_table(settings.labels_uri, what="labels file")
-    needed = [settings.entity_id_column, settings.label_time_column, settings.label_column]
-    if len(set(needed)) < 3:
-        raise TrainingDataError(
-            f"entity_id_column, label_time_column and label_column must be different columns, got {needed}"
-        )
+    time_column, label_column = spec.label_time_column, spec.label_column
+    needed = [*spec.entity_keys, time_column, label_column]
     missing = [c for c in needed if c not in raw.columns]
     if missing:
         raise TrainingDataError(
             f"labels file {settings.labels_uri}: missing column(s) {', '.join(missing)} "
-            f"(has: {', '.join(raw.columns)}); set entity_id_column, label_time_column and label_column to match"
+            f"(has: {', '.join(raw.columns)}); set entity_keys, labels.time_column and labels.label_column "
+            f"in {spec.source_path} to match"
         )
     labels = normalise_entities(
         raw.select(needed),
-        entity_id=settings.entity_id_column,
-        timestamp=settings.label_time_column,
-        id_type=id_type,
+        keys=spec.entity_keys,
+        timestamp=time_column,
         source=f"labels file {settings.labels_uri}",
-    ).drop("__key")
-    label = labels[settings.label_column]
+    )
+    label = labels[label_column]
     as_int = label.cast(pl.Int64, strict=False) if label.dtype != pl.Boolean else label.cast(pl.Int64)
     bad = labels.with_row_index("__r", offset=1).filter(as_int.is_null() | ~as_int.is_in([0, 1]))
     if bad.height:
         row = bad.row(0, named=True)
         raise TrainingDataError(
-            f"labels file {settings.labels_uri}: {bad.height} row(s) where '{settings.label_column}' is not 0 or 1 "
-            f"(first: row {row['__r']}, value {row[settings.label_column]!r}); labels must be binary"
+            f"labels file {settings.labels_uri}: {bad.height} row(s) where '{label_column}' is not 0 or 1 "
+            f"(first: row {row['__r']}, value {row[label_column]!r}); labels must be binary"
         )
-    labels = labels.with_columns(as_int.alias(settings.label_column))
-    ts = pl.col(settings.label_time_column)
+    labels = labels.with_columns(as_int.alias(label_column))
+    ts = pl.col(time_column)
     window = pl.lit(True)
     if settings.label_start_date:
         window = window & (ts >= pl.lit(settings.label_start_date).cast(pl.Datetime("us", "UTC")))
@@ -67,7 +65,7 @@ def load_labels(settings: TrainingSettings, id_type: str) -> pl.DataFrame:
         window = window & (ts < pl.lit(settings.label_end_date).cast(pl.Datetime("us", "UTC")))
     inside = labels.filter(window)
     if inside.height == 0:
-        span = f"{labels[settings.label_time_column].min()} .. {labels[settings.label_time_column].max()}"
+        span = f"{labels[time_column].min()} .. {labels[time_column].max()}"
         raise TrainingDataError(
             f"no labels in the window [{settings.label_start_date or '-inf'}, {settings.label_end_date or '+inf'}) "
             f"in {settings.labels_uri} (its {labels.height} labels span {span}); widen label_start_date/label_end_date"
@@ -77,16 +75,14 @@ def load_labels(settings: TrainingSettings, id_type: str) -> pl.DataFrame:
 
 
 def build_training_set(settings: TrainingSettings, store: FeatureStore, as_of: datetime) -> TrainingData:
-    groups = settings.feature_groups or tuple(store.specs)
-    for group in groups:
-        store.specs[group]  # unknown group -> clear error listing the known ones
-    id_types = {store.specs[g].id_type for g in groups}
-    labels = load_labels(settings, next(iter(id_types)))
+    """The model's point-in-time training set: each group joined on its own key column."""
+    spec = settings.spec
+    labels = load_labels(settings)
     frame = store.training_set(
         labels,
-        list(groups),
-        entity_id=settings.entity_id_column,
-        timestamp=settings.label_time_column,
+        dict(spec.selection),
+        join_keys=spec.join_keys,
+        timestamp=spec.label_time_column,
         as_of=as_of,
     )
-    return TrainingData(frame, tuple(groups), as_of)
+    return TrainingData(frame, spec.group_names, as_of)

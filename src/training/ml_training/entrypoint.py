@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ml-training",
         description=(
-            "Train the churn model: point-in-time training set from the feature store, validation, "
+            "Train a model of models/<model>.yaml: point-in-time training set from the feature store, validation, "
             "scikit-learn training, holdout evaluation, MLflow tracking and registration, and the "
             "promotion gate (alias 'champion' moves only when the new model is better)."
         ),

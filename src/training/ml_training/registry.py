@@ -152,7 +152,7 @@ def register_and_gate(
     try:
         client.get_registered_model(name)
     except MlflowException:
-        client.create_registered_model(name, description="Churn classifier trained by ml-platform.")
+        client.create_registered_model(name, description=settings.spec.description)
     champion = current_champion(client, name)
     version = client.create_model_version(
         name, model_uri, run_id=run_id, tags=tags, model_id=model_id

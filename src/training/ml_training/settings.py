@@ -1,4 +1,5 @@
-"""Training settings: one table of fields, read from defaults < environment < hyperparameters.json < flags.
+"""Training settings: one table of fields, read from defaults < model spec < environment <
+hyperparameters.json < flags.
 
 Every field has an environment variable ``MLP_<NAME>``, a hyperparameter key ``<name>``
 (SageMaker passes all hyperparameters as strings) and a flag ``--<name-with-dashes>``.
@@ -7,6 +8,7 @@ Every field has an environment variable ``MLP_<NAME>``, a hyperparameter key ``<
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,66 +18,33 @@ from typing import Any
 
 from ml_platform import settings_table as st
 from ml_platform.errors import ConfigError
+from ml_platform.estimators import ESTIMATORS, HIGHER_IS_BETTER, HYPERPARAMETERS, SPLITS
+from ml_platform.model_specs import ModelSpec, load_job_model, resolve_template
 from ml_platform.settings_table import Field
 
-ESTIMATORS = ("random_forest", "hist_gradient_boosting")
-SPLITS = ("time", "stratified")
-HIGHER_IS_BETTER = {
-    "roc_auc": True,
-    "gini": True,
-    "f1": True,
-    "accuracy": True,
-    "precision": True,
-    "recall": True,
-    "log_loss": False,
-}
 ENVIRONMENTS = ("local", "staging", "prod")
 
 FIELDS: tuple[Field, ...] = (
+    Field("model", st.text, "", "model spec to train (models/<model>.yaml)"),
+    Field("model_spec_sha256", st.text, "", "expected sha256 of the model spec file (set by the pipeline)"),
+    Field(
+        "overrides",
+        st.text,
+        "{}",
+        'JSON object of training settings for this run, e.g. {"n_estimators": 300} (TrainingOverrides)',
+    ),
     Field("environment", st.text, "local", "environment name (experiment and lineage)", ENVIRONMENTS),
-    Field("labels_uri", st.text, "", "labels file (Parquet or CSV), local path or s3://bucket/key"),
+    Field("data_uri", st.text, "", "the environment's data location: {data_uri} in the spec's URIs"),
+    Field(
+        "labels_uri",
+        st.text,
+        "",
+        "labels file (Parquet or CSV), local path or s3://bucket/key (default: the spec's)",
+    ),
     Field("label_start_date", st.optional_time, None, "first label time to use (inclusive, ISO-8601)"),
     Field("label_end_date", st.optional_time, None, "label times before this (exclusive, ISO-8601)"),
-    Field("feature_groups", st.names, (), "comma-separated feature groups to join (default: every spec)"),
-    Field("entity_id_column", st.text, "customer_id", "entity id column of the labels"),
-    Field("label_time_column", st.text, "label_time", "timestamp column of the labels"),
-    Field("label_column", st.text, "churned", "label column (0/1)"),
-    Field("estimator", st.text, "random_forest", "model type", ESTIMATORS),
-    Field(
-        "n_estimators", st.integer, 100, "trees (random_forest)", check=lambda v: v >= 1, requirement=">= 1"
-    ),
-    Field(
-        "max_depth",
-        st.optional_int,
-        10,
-        "tree depth; 0 or none for unlimited",
-        check=lambda v: v is None or v >= 1,
-        requirement=">= 1 or none",
-    ),
-    Field(
-        "min_samples_leaf",
-        st.integer,
-        5,
-        "minimum samples per leaf",
-        check=lambda v: v >= 1,
-        requirement=">= 1",
-    ),
-    Field(
-        "learning_rate",
-        st.number,
-        0.1,
-        "learning rate (hist_gradient_boosting)",
-        check=lambda v: 0 < v <= 1,
-        requirement="in (0, 1]",
-    ),
-    Field(
-        "max_iter",
-        st.integer,
-        200,
-        "boosting iterations (hist_gradient_boosting)",
-        check=lambda v: v >= 1,
-        requirement=">= 1",
-    ),
+    Field("estimator", st.text, "random_forest", "model type", tuple(ESTIMATORS)),
+    *HYPERPARAMETERS,
     Field("split", st.text, "time", "holdout split: the latest labels (time) or a stratified sample", SPLITS),
     Field("test_size", st.number, 0.2, "holdout share", check=lambda v: 0 < v < 1, requirement="in (0, 1)"),
     Field(
@@ -121,7 +90,7 @@ FIELDS: tuple[Field, ...] = (
         requirement=">= 0",
     ),
     Field("promotion_floor", st.number, 0.6, "absolute minimum of the metric for promotion"),
-    Field("model_name", st.text, "churn-classifier", "registered model name"),
+    Field("model_name", st.text, "", "registered model name (default: the spec's registered_model_name)"),
     Field("experiment_name", st.text, "", "MLflow experiment (default: ml-platform-<environment>)"),
     Field(
         "mlflow_tracking_uri",
@@ -137,14 +106,14 @@ FIELDS: tuple[Field, ...] = (
 
 @dataclass(frozen=True, kw_only=True)
 class TrainingSettings:
+    model: str
+    model_spec_sha256: str
+    overrides: str
     environment: str
+    data_uri: str
     labels_uri: str
     label_start_date: datetime | None
     label_end_date: datetime | None
-    feature_groups: tuple[str, ...]
-    entity_id_column: str
-    label_time_column: str
-    label_column: str
     estimator: str
     n_estimators: int
     max_depth: int | None
@@ -167,6 +136,7 @@ class TrainingSettings:
     image_uri: str
     pipeline_execution_arn: str
     git_sha: str
+    spec: ModelSpec  # the model spec the values above were resolved against
 
     @property
     def experiment(self) -> str:
@@ -207,18 +177,27 @@ def resolve(
     env: Mapping[str, str] | None = None,
     hyperparameters_source: str = "hyperparameters.json",
 ) -> TrainingSettings:
-    settings = st.resolve_table(
-        TrainingSettings,
-        FIELDS,
-        flags=flags,
-        overrides=hyperparameters,
-        env=os.environ if env is None else env,
-        overrides_source=f"hyperparameter in {hyperparameters_source}",
-    )
-    if not settings.labels_uri:
+    """Settings from flags > hyperparameters.json > ``MLP_<NAME>`` > the model spec > defaults."""
+    env = os.environ if env is None else env
+    source = f"hyperparameter in {hyperparameters_source}"
+    hyperparameters = with_overrides(hyperparameters or {}, flags or {}, source)
+    sources = {
+        "flags": flags,
+        "overrides": hyperparameters,
+        "env": env,
+        "overrides_source": source,
+    }
+    first = st.resolve_table(TrainingSettings, FIELDS, **sources, spec=None)
+    if not first.model:
         raise ConfigError(
-            "labels_uri is not set: pass --labels-uri, the labels_uri hyperparameter or MLP_LABELS_URI"
+            "model is not set: pass --model, the model hyperparameter or MLP_MODEL (models/<model>.yaml)"
         )
+    spec = load_job_model(first.model, sha256=first.model_spec_sha256, env=env)
+    from_spec = {
+        **spec.training_values(),
+        "labels_uri": _labels_uri(spec, first.data_uri, first.environment),
+    }
+    settings = st.resolve_table(TrainingSettings, FIELDS, **sources, spec_values=from_spec, spec=spec)
     if (
         settings.label_start_date
         and settings.label_end_date
@@ -229,3 +208,37 @@ def resolve(
             f"label_end_date ({settings.label_end_date:%Y-%m-%dT%H:%M:%SZ})"
         )
     return settings
+
+
+def with_overrides(
+    hyperparameters: Mapping[str, str], flags: Mapping[str, Any], source: str
+) -> dict[str, str]:
+    """The hyperparameters with the ``overrides`` JSON object expanded (explicit keys win)."""
+    raw = flags.get("overrides") or hyperparameters.get("overrides") or "{}"
+    try:
+        decoded = json.loads(raw)
+    except json.JSONDecodeError:
+        decoded = None
+    if not isinstance(decoded, dict):
+        raise ConfigError(f"{source}: overrides={raw!r} is not a JSON object of training settings")
+    known = {f.name for f in FIELDS} - {"model", "model_spec_sha256", "overrides"}
+    unknown = sorted(set(decoded) - known)
+    if unknown:
+        raise ConfigError(
+            f"{source}: overrides: unknown setting {unknown[0]!r}; known: {', '.join(sorted(known))}"
+        )
+    expanded = {k: v if isinstance(v, str) else json.dumps(v) for k, v in decoded.items()}
+    return {**expanded, **{k: v for k, v in hyperparameters.items() if _given_text(v)}}
+
+
+def _given_text(value: Any) -> bool:
+    return not (isinstance(value, str) and value.strip() in ("", '""'))
+
+
+def _labels_uri(spec: ModelSpec, data_uri: str, environment: str) -> str:
+    if "{data_uri}" in spec.labels_uri and not data_uri:
+        raise ConfigError(
+            f"the labels of model {spec.name} are at {spec.labels_uri!r}, but data_uri is not set: pass "
+            "--data-uri, the data_uri hyperparameter or MLP_DATA_URI, or labels_uri to name the file"
+        )
+    return resolve_template(spec.labels_uri, data_uri=data_uri, environment=environment)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import time
@@ -17,6 +18,8 @@ from ml_platform.config import FeatureStoreSettings
 from ml_platform.feature_store import open_feature_store
 from ml_platform.model_format import SERIALIZATION_FORMAT, SKOPS_TRUSTED_TYPES
 from ml_platform.model_input import model_features, to_model_input
+from ml_platform.model_specs import ModelSpec
+from ml_platform.specs import SpecRegistry
 from ml_platform.tracking import TrackingSettings
 from ml_training.data import build_training_set
 from ml_training.evaluate import metrics, profile, write_artifacts, write_json
@@ -54,6 +57,18 @@ def _git_sha() -> str:
         return ""
 
 
+def feature_selection(spec: ModelSpec, groups: SpecRegistry) -> str:
+    """JSON {group: {join_key, features}} of the model's inputs (a model version tag)."""
+    chosen = {
+        use.group: {
+            "join_key": use.join_key,
+            "features": list(use.features or [f.name for f in groups[use.group].value_features]),
+        }
+        for use in spec.feature_groups
+    }
+    return json.dumps(chosen, separators=(",", ":"))
+
+
 def pip_requirements() -> list[str]:
     return [f"{p}=={pkg_version(p)}" for p in PIP_PACKAGES]
 
@@ -64,10 +79,15 @@ def run_training(settings: TrainingSettings, paths: ContainerPaths) -> TrainingR
     experiment_id = connect(tracking, settings.experiment)  # fail before any work if MLflow is down
     store = open_feature_store(FeatureStoreSettings.from_env())
     as_of = datetime.now(UTC)
-    groups = settings.feature_groups or tuple(store.specs)
+    spec = settings.spec
+    groups = spec.group_names
     lineage = {
         "environment": settings.environment,
+        "model_spec": spec.name,
+        "model_spec_sha256": spec.sha256,
         "feature_groups": ",".join(groups),
+        # What inference joins and scores with: each group's key column and features.
+        "feature_selection": feature_selection(spec, store.specs),
         "label_window": f"{settings.label_start_date or ''}..{settings.label_end_date or ''}",
         "labels_uri": settings.labels_uri,
         "training_set_as_of": as_of.isoformat(),
@@ -83,11 +103,11 @@ def run_training(settings: TrainingSettings, paths: ContainerPaths) -> TrainingR
         mlflow.log_params({k: "none" if v is None else v for k, v in settings.hyperparameters().items()})
         try:
             data = build_training_set(settings, store, as_of)
-            features = model_features(store.specs, data.groups)
+            features = model_features(store.specs, spec.selection)
             checked = validate_training_set(data.frame, features, settings)
             x = to_model_input(data.frame, features)
-            y = data.frame[settings.label_column].to_numpy().astype(int)
-            times = data.frame[settings.label_time_column].to_numpy()
+            y = data.frame[spec.label_column].to_numpy().astype(int)
+            times = data.frame[spec.label_time_column].to_numpy()
             x_train, x_test, y_train, y_test = split(x, y, times, settings)
             x_train, y_train = undersample(x_train, y_train, settings.undersample_ratio, settings.seed)
             log.info("training %s on %d rows (holdout %d)", settings.estimator, len(x_train), len(x_test))
@@ -104,7 +124,7 @@ def run_training(settings: TrainingSettings, paths: ContainerPaths) -> TrainingR
                     profile(
                         data.frame,
                         features,
-                        settings.label_column,
+                        spec.label_column,
                         {
                             "train_rows": len(x_train),
                             "holdout_rows": len(x_test),

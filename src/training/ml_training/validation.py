@@ -28,13 +28,13 @@ def validate_training_set(
             f"only {rows} labelled rows in the window, fewer than min_rows={settings.min_rows}; "
             "widen the label window or lower min_rows"
         )
-    counts = dict(frame[settings.label_column].value_counts().iter_rows())
+    counts = dict(frame[settings.spec.label_column].value_counts().iter_rows())
     shares = {int(k): v / rows for k, v in counts.items()}
     for cls in (0, 1):
         share = shares.get(cls, 0.0)
         if share == 0.0:
             raise TrainingDataError(
-                f"label '{settings.label_column}' has no rows of class {cls} in the window; both classes are needed"
+                f"label '{settings.spec.label_column}' has no rows of class {cls} in the window; both classes are needed"
             )
         if share < settings.min_class_share:
             raise TrainingDataError(

@@ -1,8 +1,8 @@
 locals {
-  pipelines = toset(["training", "inference"])
+  kinds = toset(["training", "inference"])
   # The definitions are the files the local runner executes. A VPC is a deployment concern the
   # runner has no use for: when one is given, its config is added to each step here.
-  files = { for p in local.pipelines : p => file("${var.definitions_dir}/${p}.json") }
+  files = { for p in local.kinds : p => file("${var.definitions_dir}/${p}.json") }
   vpc   = var.vpc_config == null ? null : { Subnets = var.vpc_config.subnet_ids, SecurityGroupIds = var.vpc_config.security_group_ids }
   network = {
     Training   = jsonencode({ VpcConfig = local.vpc })
@@ -13,14 +13,16 @@ locals {
   })) }
 }
 
+# One pipeline per model and kind (<model>-training, <model>-inference): the same definition
+# file for every model; only the parameters of its executions differ.
 resource "aws_sagemaker_pipeline" "this" {
-  for_each              = local.pipelines
+  for_each              = var.pipelines
   pipeline_name         = "${var.name_prefix}-${each.key}"
   pipeline_display_name = "${var.name_prefix}-${each.key}"
-  pipeline_description  = "ml-platform ${each.key} pipeline"
+  pipeline_description  = "ml-platform ${each.value.kind} pipeline of ${each.key}"
   role_arn              = var.sagemaker_role_arn
   # The same file the local runner executes (written by scripts/render_pipelines.py).
-  pipeline_definition = local.definitions[each.key]
+  pipeline_definition = local.definitions[each.value.kind]
 }
 
 # -- schedules: EventBridge Scheduler with retries and a dead-letter queue ------------------
@@ -31,7 +33,7 @@ resource "aws_sqs_queue" "dlq" {
 }
 
 resource "aws_scheduler_schedule" "this" {
-  for_each                     = var.schedules
+  for_each                     = { for k, v in var.pipelines : k => v if v.schedule_expression != null }
   name                         = "${var.name_prefix}-${each.key}"
   description                  = "Starts the ${each.key} pipeline: ${each.value.schedule_expression} (UTC)"
   schedule_expression          = each.value.schedule_expression
@@ -40,6 +42,13 @@ resource "aws_scheduler_schedule" "this" {
 
   flexible_time_window {
     mode = "OFF"
+  }
+
+  lifecycle {
+    precondition {
+      condition     = length("${var.name_prefix}-${each.key}") <= 64
+      error_message = "Schedule name ${var.name_prefix}-${each.key} is longer than EventBridge Scheduler's 64 characters; shorten the model name or the project name."
+    }
   }
 
   target {

@@ -43,23 +43,29 @@ variable "kms_key_arn" {
   }
 }
 
-variable "schedules" {
-  description = "Per pipeline (training, inference): an EventBridge cron expression and the parameters each scheduled execution gets."
+variable "pipelines" {
+  description = "Pipelines by name (<model>-<kind>): the definition kind (training or inference), an EventBridge cron expression (null: no schedule) and the parameters each scheduled execution gets."
   type = map(object({
-    schedule_expression = string
+    kind                = string
+    schedule_expression = optional(string)
     parameters          = map(string)
   }))
 
   validation {
-    condition     = alltrue([for k in keys(var.schedules) : contains(["training", "inference"], k)])
-    error_message = "schedules keys must be training and/or inference."
+    condition     = alltrue([for p in values(var.pipelines) : contains(["training", "inference"], p.kind)])
+    error_message = "Each pipeline's kind must be training or inference."
   }
 
   validation {
-    condition = alltrue([for s in values(var.schedules) : can(regex(
-      "^cron\\((\\S+\\s){5}\\S+\\)$", s.schedule_expression
+    condition = alltrue([for p in values(var.pipelines) : p.schedule_expression == null || can(regex(
+      "^cron\\((\\S+\\s){5}\\S+\\)$", p.schedule_expression
     ))])
     error_message = "Each schedule_expression must be an EventBridge cron with six fields, e.g. cron(0 2 * * ? *)."
+  }
+
+  validation {
+    condition     = alltrue([for k in keys(var.pipelines) : can(regex("^[a-z0-9][a-z0-9-]*[a-z0-9]$", k)) && length(k) <= 42])
+    error_message = "Pipeline keys must be at most 42 lowercase letters, digits and '-' (e.g. churn-training)."
   }
 }
 

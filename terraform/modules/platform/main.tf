@@ -4,21 +4,60 @@ data "aws_partition" "current" {}
 
 locals {
   name_prefix = "${var.project_name}-${var.environment}"
-  hyper       = var.training_hyperparameters
   mlflow_name = "${local.name_prefix}-mlflow"
   # Known at plan time, so IAM can be scoped to the server before it exists.
   created_mlflow_arn = "arn:${data.aws_partition.current.partition}:sagemaker:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:mlflow-tracking-server/${local.mlflow_name}"
   mlflow_uri         = var.create_mlflow_tracking_server ? local.created_mlflow_arn : var.mlflow_tracking_uri
   mlflow_arn         = startswith(local.mlflow_uri, "arn:") ? local.mlflow_uri : ""
   vpc_config         = length(var.job_subnet_ids) > 0 ? { subnet_ids = var.job_subnet_ids, security_group_ids = var.job_security_group_ids } : null
-  common_parameters = {
-    Environment         = var.environment
-    SageMakerRoleArn    = module.iam.sagemaker_role_arn
-    MlflowTrackingUri   = local.mlflow_uri
-    FeatureStoreBackend = "sagemaker"
-    FeatureGroupPrefix  = "${local.name_prefix}-"
-    ModelName           = lookup(local.hyper, "model_name", "churn-classifier")
+}
+
+# -- models: one training and one inference pipeline per models/<name>.yaml -----------------
+locals {
+  model_files = { for f in fileset(var.model_specs_dir, "*.yaml") : trimsuffix(f, ".yaml") => "${var.model_specs_dir}/${f}" }
+  models = {
+    for name, path in local.model_files : name => {
+      spec = yamldecode(file(path))
+      # The jobs read the spec from the image and refuse to run unless its sha256 is this one.
+      sha256 = filesha256(path)
+    } if var.models == null || contains(coalesce(var.models, []), name)
   }
+  # Where each pipeline parameter's value comes from: the same table generate_params_json.py reads.
+  parameter_sources = jsondecode(file("${var.pipeline_definitions_dir}/parameters.json"))
+  # The environment's settings by the tfvars key generate_params_json.py reads; unset ones are left
+  # out on both sides (the definition's default applies).
+  settings = { for k, v in {
+    environment              = var.environment
+    sagemaker_role_arn       = module.iam.sagemaker_role_arn
+    mlflow_tracking_uri      = local.mlflow_uri
+    feature_store_backend    = var.feature_store_backend
+    feature_group_prefix     = "${local.name_prefix}-"
+    data_uri                 = "s3://${module.storage.bucket_names["data"]}"
+    model_output_s3_uri      = "s3://${module.storage.bucket_names["models"]}/training"
+    report_s3_uri            = "s3://${module.storage.bucket_names["models"]}/inference-reports"
+    training_image_uri       = var.training_image_uri
+    training_instance_type   = var.training_instance_type
+    experiment_name          = var.experiment_name
+    inference_image_uri      = var.inference_image_uri
+    inference_instance_type  = var.inference_instance_type
+    inference_instance_count = var.inference_instance_count
+    kafka_bootstrap_servers  = var.kafka_bootstrap_servers
+    kafka_create_topic       = var.kafka_create_topic
+    batch_size               = var.batch_size
+    model_alias              = var.model_alias
+  } : k => tostring(v) if v != null }
+  model_values = { for name, m in local.models : name => {
+    name               = name
+    sha256             = m.sha256
+    training_overrides = jsonencode(lookup(var.training_hyperparameters, name, {}))
+  } }
+  pipelines = merge([for name, m in local.models : { for kind in ["training", "inference"] : "${name}-${kind}" => {
+    kind                = kind
+    schedule_expression = try(m.spec.schedules[kind], null)
+    parameters = { for param, source in local.parameter_sources[kind] : param => (
+      try(source.setting, null) != null ? lookup(local.settings, source.setting, "") : local.model_values[name][source.model]
+    ) }
+  } }]...)
 }
 
 module "storage" {
@@ -77,29 +116,5 @@ module "pipelines" {
   kms_key_arn        = module.storage.kms_key_arn
   alert_emails       = var.alert_emails
   vpc_config         = local.vpc_config
-  schedules = {
-    training = {
-      schedule_expression = var.training_schedule_expression
-      parameters = merge(local.common_parameters, {
-        TrainingImageUri     = var.training_image_uri
-        TrainingInstanceType = var.training_instance_type
-        NEstimators          = lookup(local.hyper, "n_estimators", "100")
-        MaxDepth             = lookup(local.hyper, "max_depth", "10")
-        ExperimentName       = lookup(local.hyper, "experiment_name", "")
-        LabelsUri            = "s3://${module.storage.bucket_names["data"]}/labels/churn_labels.parquet"
-        ModelOutputS3Uri     = "s3://${module.storage.bucket_names["models"]}/training"
-      })
-    }
-    inference = {
-      schedule_expression = var.inference_schedule_expression
-      parameters = merge(local.common_parameters, {
-        InferenceImageUri      = var.inference_image_uri
-        InferenceInstanceType  = var.inference_instance_type
-        InferenceInstanceCount = tostring(var.inference_instance_count)
-        KafkaBootstrapServers  = var.kafka_bootstrap_servers
-        KafkaTopic             = var.kafka_output_topic
-        ReportS3Uri            = "s3://${module.storage.bucket_names["models"]}/inference-reports"
-      })
-    }
-  }
+  pipelines          = local.pipelines
 }

@@ -70,39 +70,66 @@ variable "inference_instance_count" {
   }
 }
 
-variable "training_schedule_expression" {
-  description = "EventBridge cron of the training pipeline, e.g. cron(0 2 * * ? *)."
+variable "model_specs_dir" {
+  description = "Folder of the model specs (<model>.yaml): one training and one inference pipeline each, scheduled as the spec says."
   type        = string
-
-  validation {
-    condition     = can(regex("^cron\\((\\S+\\s){5}\\S+\\)$", var.training_schedule_expression))
-    error_message = "training_schedule_expression must be an EventBridge cron with six fields, e.g. cron(0 2 * * ? *)."
-  }
 }
 
-variable "inference_schedule_expression" {
-  description = "EventBridge cron of the inference pipeline, e.g. cron(0 6 * * ? *)."
-  type        = string
-
-  validation {
-    condition     = can(regex("^cron\\((\\S+\\s){5}\\S+\\)$", var.inference_schedule_expression))
-    error_message = "inference_schedule_expression must be an EventBridge cron with six fields, e.g. cron(0 6 * * ? *)."
-  }
+variable "models" {
+  description = "Names of the models to deploy (null: every spec in model_specs_dir)."
+  type        = list(string)
+  default     = null
 }
 
 variable "training_hyperparameters" {
-  description = "Hyperparameters of scheduled training runs: n_estimators, max_depth, model_name, experiment_name."
-  type        = map(string)
+  description = "Per model, training settings of this environment's runs over the model spec's (strings), e.g. { churn = { n_estimators = \"200\" } }: the TrainingOverrides parameter."
+  type        = map(map(string))
+  default     = {}
 
   validation {
-    condition     = alltrue([for k in keys(var.training_hyperparameters) : contains(["n_estimators", "max_depth", "model_name", "experiment_name", "estimator", "min_samples_leaf"], k)])
-    error_message = "training_hyperparameters keys must be among n_estimators, max_depth, min_samples_leaf, estimator, model_name, experiment_name."
+    condition     = alltrue(flatten([for m in values(var.training_hyperparameters) : [for k in keys(m) : can(regex("^[a-z][a-z0-9_]*$", k))]]))
+    error_message = "training_hyperparameters keys must be training setting names such as n_estimators or max_depth."
   }
 }
 
-variable "kafka_output_topic" {
-  description = "Topic the predictions are published to."
+variable "experiment_name" {
+  description = "MLflow experiment of the training runs (null: ml-platform-<environment>)."
   type        = string
+  default     = null
+}
+
+variable "feature_store_backend" {
+  description = "Feature store backend of the jobs; sagemaker in deployed environments."
+  type        = string
+  default     = "sagemaker"
+
+  validation {
+    condition     = var.feature_store_backend == "sagemaker"
+    error_message = "Deployed environments use the sagemaker feature store backend."
+  }
+}
+
+variable "kafka_create_topic" {
+  description = "Whether batch inference creates a missing topic (\"true\" or \"false\"; null: the definition's default, false)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kafka_create_topic == null || contains(["true", "false"], coalesce(var.kafka_create_topic, "false"))
+    error_message = "kafka_create_topic must be \"true\" or \"false\"."
+  }
+}
+
+variable "batch_size" {
+  description = "Rows per scoring batch (null: the definition's default)."
+  type        = number
+  default     = null
+}
+
+variable "model_alias" {
+  description = "Registry alias batch inference loads (null: champion)."
+  type        = string
+  default     = null
 }
 
 variable "kafka_bootstrap_servers" {

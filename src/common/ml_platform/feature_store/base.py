@@ -18,7 +18,7 @@ from ml_platform.feature_store.offline import (
     id_shard_filter,
     read_offline,
 )
-from ml_platform.feature_store.records import EVENT_TS, validate_records
+from ml_platform.feature_store.records import EVENT_TS, POLARS_TYPES, validate_records
 from ml_platform.feature_store.retrieval import GroupData, iter_batches, latest_snapshot, point_in_time_join
 from ml_platform.specs import FeatureGroupSpec, SpecRegistry
 
@@ -189,53 +189,75 @@ class FeatureStore(ABC):
 
     def scoring_frame(
         self,
-        groups: Sequence[str],
+        groups: Sequence[str] | Mapping[str, Sequence[str] | None],
         *,
         anchor: str,
         as_of: datetime,
-        ids: pl.Series | None = None,
+        join_keys: Mapping[str, str] | None = None,
+        entities: pl.DataFrame | None = None,
         shard: tuple[int, int] = (0, 1),
     ) -> ScoringFrame:
-        """Latest features of every id of ``anchor`` (or of ``ids``) as of ``as_of``, for scoring.
+        """Latest features of a population as of ``as_of``, for scoring.
 
-        An entity is scored when its ``anchor`` record exists and is within the TTL; the other
-        groups contribute nulls when missing or expired, exactly as in a training set.
-        ``shard=(i, n)`` keeps the ids whose hash is i modulo n, so n workers cover the
-        population exactly once.
+        The population is every current id of ``anchor`` or the rows of ``entities`` (which
+        hold every key column of ``join_keys``, group -> entity column; default: the anchor's
+        identifier name for every group). An entity is scored when its ``anchor`` record
+        exists and is within the TTL; the other groups contribute nulls when missing or
+        expired, exactly as in a training set. ``shard=(i, n)`` keeps the entities whose
+        anchor key hashes to i modulo n, so n workers cover the population exactly once.
         """
-        spec = self.specs[anchor]
-        id_name = spec.record_identifier_feature
+        selection = groups if isinstance(groups, Mapping) else dict.fromkeys(groups)
+        anchor_spec = self.specs[anchor]
+        keys = dict(join_keys or {g: anchor_spec.record_identifier_feature for g in (*selection, anchor)})
+        key = keys[anchor]
         count = shard[1]
-        # Each read keeps only this shard's ids, so memory follows the shard, not the population.
+        # Reads of groups joined on the anchor key keep only this shard's ids, so memory follows
+        # the shard, not the population.
         id_shard = shard if count > 1 else None
-        anchor_data = self._group_data(anchor, [], end=as_of, id_shard=id_shard)
-        latest = latest_snapshot(anchor_data, as_of=as_of, drop_expired=False).select(id_name, "__expired")
-        population = (
-            latest[id_name] if ids is None else ids.cast(latest.schema[id_name], strict=False).unique()
-        )
-        if count > 1:
-            population = population.to_frame(id_name).filter(id_shard_filter(id_name, shard))[id_name]
-        population = population.drop_nulls().sort()
-        if ids is None and count == 1:
-            present = latest  # the population is the anchor's ids
-        else:
-            present = latest.join(population.to_frame(id_name), on=id_name, how="semi", maintain_order="left")
-        valid_ids = present.filter(~pl.col("__expired"))[id_name]
-        frame = pl.DataFrame({id_name: valid_ids})
-        for group in groups:
-            group_spec = self.specs[group]
-            start = as_of - group_spec.ttl if group_spec.ttl is not None else None
-            data = self._group_data(group, None, start=start, end=as_of, id_shard=id_shard)
-            # No id filter here: the left join below keeps only the valid ids.
+        latest = latest_snapshot(
+            self._group_data(anchor, [], end=as_of, id_shard=id_shard), as_of=as_of, drop_expired=False
+        ).select(pl.col(anchor_spec.record_identifier_feature).alias(key), "__expired")
+        population = self._population(entities, keys, latest, key, shard)
+        present = population.join(latest, on=key, how="inner", maintain_order="left")
+        frame = present.filter(~pl.col("__expired")).drop("__expired")
+        valid = frame.height
+        for group, features in selection.items():
+            spec = self.specs[group]
+            start = as_of - spec.ttl if spec.ttl is not None else None
+            on_anchor_key = keys[group] == key
+            data = self._group_data(
+                group, features, start=start, end=as_of, id_shard=id_shard if on_anchor_key else None
+            )
+            # No id filter here: the left join below keeps only the scored entities.
             snap = latest_snapshot(data, as_of=as_of).drop(EVENT_TS)
-            snap = snap.rename({group_spec.record_identifier_feature: id_name})
-            frame = frame.join(snap, on=id_name, how="left", maintain_order="left")
+            snap = snap.rename({spec.record_identifier_feature: keys[group]})
+            frame = frame.join(snap, on=keys[group], how="left", maintain_order="left")
         return ScoringFrame(
             frame=frame,
-            population=population.len(),
-            skipped_missing=population.len() - present.height,
-            skipped_expired=present.height - valid_ids.len(),
+            population=population.height,
+            skipped_missing=population.height - present.height,
+            skipped_expired=present.height - valid,
         )
+
+    def _population(
+        self,
+        entities: pl.DataFrame | None,
+        keys: Mapping[str, str],
+        latest: pl.DataFrame,
+        key: str,
+        shard: tuple[int, int],
+    ) -> pl.DataFrame:
+        """The entity rows to score (typed, de-duplicated, sorted), of this shard only."""
+        if entities is None:
+            population = latest.select(key)
+        else:
+            types = {keys[g]: self.specs[g].id_type for g in keys}
+            population = entities.select(
+                [pl.col(c).cast(POLARS_TYPES[t], strict=False) for c, t in types.items()]
+            ).unique(maintain_order=True)
+        if shard[1] > 1:
+            population = population.filter(id_shard_filter(key, shard))
+        return population.drop_nulls().sort(population.columns)
 
     def snapshot(
         self,

@@ -55,10 +55,11 @@ def read_input_file(path: Path | str) -> pl.DataFrame:
 
 
 def _problems_from_mask(frame: pl.DataFrame, mask: pl.Expr, column: str, describe) -> tuple[int, list]:
-    bad = frame.filter(mask).select(_ROW, pl.col(column))
+    # A literal mask is broadcast by with_columns: filter() alone refuses one on large frames (Polars 2.1).
+    bad = frame.select(_ROW, pl.col(column), mask.alias("__bad")).filter(pl.col("__bad"))
     examples = [
         RecordProblem(row, column, describe(value))
-        for row, value in bad.head(MAX_REPORTED_PROBLEMS).iter_rows()
+        for row, value, _ in bad.head(MAX_REPORTED_PROBLEMS).iter_rows()
     ]
     return bad.height, examples
 

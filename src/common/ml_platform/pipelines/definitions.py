@@ -2,8 +2,10 @@
 
 ``render()`` produces the definition JSON (``Version`` 2020-12-01). ``scripts/render_pipelines.py``
 writes it to ``pipelines/<name>.json``; Terraform deploys that file (``file()`` in
-``aws_sagemaker_pipeline.pipeline_definition``) and the local runner executes the same file.
-A test proves the committed files equal what this module renders.
+``aws_sagemaker_pipeline.pipeline_definition``, one pipeline per model) and the local runner
+executes the same file. Where each parameter's value comes from (:func:`sources`) goes to
+``pipelines/parameters.json``, which Terraform's schedules and generate_params_json.py both
+read. A test proves the committed files equal what this module renders.
 """
 
 from __future__ import annotations
@@ -18,53 +20,63 @@ PIPELINES = ("training", "inference")
 
 @dataclass(frozen=True)
 class Parameter:
+    """A pipeline parameter and where its value comes from in a schedule or manual run.
+
+    ``source`` is ``setting:<key>`` (a key of the environment's settings: terraform.tfvars or
+    pipelines/local.tfvars, and the same-named value Terraform computes) or ``model:<what>``
+    (``name``, ``sha256`` or ``training_overrides`` of the model spec). Both Terraform and
+    generate_params_json.py read this table from pipelines/parameters.json.
+    """
+
     name: str
     type: str  # String | Integer | Float | Boolean
     default: Any
-    tfvar: str | None  # the env settings key that provides it (terraform.tfvars / local.tfvars)
+    source: str
 
     def as_json(self) -> dict[str, Any]:
         return {"Name": self.name, "Type": self.type, "DefaultValue": self.default}
 
 
+# Empty defaults mean "the model spec's value" (e.g. the labels file, the topic).
 COMMON = (
-    Parameter("Environment", "String", "local", "environment"),
+    Parameter("Environment", "String", "local", "setting:environment"),
     Parameter(
         "SageMakerRoleArn",
         "String",
         "arn:aws:iam::000000000000:role/ml-platform-local-sagemaker",
-        "sagemaker_role_arn",
+        "setting:sagemaker_role_arn",
     ),
-    Parameter("MlflowTrackingUri", "String", "", "mlflow_tracking_uri"),
-    Parameter("FeatureStoreBackend", "String", "sagemaker", "feature_store_backend"),
-    Parameter("FeatureGroupPrefix", "String", "", "feature_group_prefix"),
-    Parameter("ModelName", "String", "churn-classifier", "model_name"),
+    Parameter("MlflowTrackingUri", "String", "", "setting:mlflow_tracking_uri"),
+    Parameter("FeatureStoreBackend", "String", "sagemaker", "setting:feature_store_backend"),
+    Parameter("FeatureGroupPrefix", "String", "", "setting:feature_group_prefix"),
+    Parameter("DataUri", "String", "", "setting:data_uri"),
+    Parameter("Model", "String", "", "model:name"),
+    Parameter("ModelSpecSha256", "String", "", "model:sha256"),
 )
 TRAINING = (
-    Parameter("TrainingImageUri", "String", "ml-platform-training:local", "training_image_uri"),
-    Parameter("TrainingInstanceType", "String", "ml.m5.large", "training_instance_type"),
-    Parameter("Estimator", "String", "random_forest", "estimator"),
-    Parameter("NEstimators", "Integer", 100, "n_estimators"),
-    Parameter("MaxDepth", "Integer", 10, "max_depth"),
-    Parameter("MinSamplesLeaf", "Integer", 5, "min_samples_leaf"),
-    Parameter("ExperimentName", "String", "", "experiment_name"),
-    Parameter("LabelsUri", "String", "", "labels_uri"),
-    Parameter("LabelStartDate", "String", "", "label_start_date"),
-    Parameter("LabelEndDate", "String", "", "label_end_date"),
-    Parameter("PromotionMargin", "Float", 0.0, "promotion_margin"),
-    Parameter("ModelOutputS3Uri", "String", "s3://ml-platform-local-models/training", "model_output_s3_uri"),
+    Parameter("TrainingImageUri", "String", "ml-platform-training:local", "setting:training_image_uri"),
+    Parameter("TrainingInstanceType", "String", "ml.m5.large", "setting:training_instance_type"),
+    Parameter("TrainingOverrides", "String", "{}", "model:training_overrides"),
+    Parameter("ExperimentName", "String", "", "setting:experiment_name"),
+    Parameter("LabelsUri", "String", "", "manual"),
+    Parameter("LabelStartDate", "String", "", "manual"),
+    Parameter("LabelEndDate", "String", "", "manual"),
+    Parameter(
+        "ModelOutputS3Uri", "String", "s3://ml-platform-local-models/training", "setting:model_output_s3_uri"
+    ),
 )
 INFERENCE = (
-    Parameter("InferenceImageUri", "String", "ml-platform-inference:local", "inference_image_uri"),
-    Parameter("InferenceInstanceType", "String", "ml.m5.large", "inference_instance_type"),
-    Parameter("InferenceInstanceCount", "Integer", 1, "inference_instance_count"),
-    Parameter("KafkaBootstrapServers", "String", "", "kafka_bootstrap_servers"),
-    Parameter("KafkaTopic", "String", "ml-predictions-local", "kafka_output_topic"),
-    Parameter("KafkaCreateTopic", "String", "false", "kafka_create_topic"),
-    Parameter("BatchSize", "Integer", 50000, "batch_size"),
-    Parameter("ModelAlias", "String", "champion", "model_alias"),
-    Parameter("ScoringAsOf", "String", "now", "scoring_as_of"),
-    Parameter("ReportS3Uri", "String", "s3://ml-platform-local-reports/inference", "report_s3_uri"),
+    Parameter("InferenceImageUri", "String", "ml-platform-inference:local", "setting:inference_image_uri"),
+    Parameter("InferenceInstanceType", "String", "ml.m5.large", "setting:inference_instance_type"),
+    Parameter("InferenceInstanceCount", "Integer", 1, "setting:inference_instance_count"),
+    Parameter("KafkaBootstrapServers", "String", "", "setting:kafka_bootstrap_servers"),
+    Parameter("KafkaTopic", "String", "", "manual"),
+    Parameter("KafkaCreateTopic", "String", "false", "setting:kafka_create_topic"),
+    Parameter("BatchSize", "Integer", 50000, "setting:batch_size"),
+    Parameter("ModelAlias", "String", "champion", "setting:model_alias"),
+    Parameter("ScoringAsOf", "String", "now", "manual"),
+    Parameter("EntityListUri", "String", "", "manual"),
+    Parameter("ReportS3Uri", "String", "s3://ml-platform-local-reports/inference", "setting:report_s3_uri"),
 )
 
 
@@ -81,9 +93,22 @@ def _text(name: str) -> dict[str, Any]:
     return {"Std:Join": {"On": "", "Values": [_get(name)]}}
 
 
+def sources(pipeline: str) -> dict[str, dict[str, str]]:
+    """Parameter -> {"setting": key} or {"model": what}: pipelines/parameters.json (manual-only left out)."""
+    table = {}
+    for p in parameters(pipeline):
+        kind, _, key = p.source.partition(":")
+        if kind != "manual":
+            table[p.name] = {kind: key}
+    return table
+
+
 def _environment() -> dict[str, Any]:
     return {
         "MLP_ENVIRONMENT": _get("Environment"),
+        "MLP_MODEL": _get("Model"),
+        "MLP_MODEL_SPEC_SHA256": _get("ModelSpecSha256"),
+        "MLP_DATA_URI": _get("DataUri"),
         "MLP_MLFLOW_TRACKING_URI": _get("MlflowTrackingUri"),
         "MLP_FEATURE_STORE_BACKEND": _get("FeatureStoreBackend"),
         "MLP_FEATURE_GROUP_PREFIX": _get("FeatureGroupPrefix"),
@@ -94,16 +119,11 @@ def _environment() -> dict[str, Any]:
 def training_definition() -> dict[str, Any]:
     hyperparameters = {
         "environment": _get("Environment"),
-        "model_name": _get("ModelName"),
+        "overrides": _get("TrainingOverrides"),
         "experiment_name": _get("ExperimentName"),
         "labels_uri": _get("LabelsUri"),
         "label_start_date": _get("LabelStartDate"),
         "label_end_date": _get("LabelEndDate"),
-        "estimator": _get("Estimator"),
-        "n_estimators": _text("NEstimators"),
-        "max_depth": _text("MaxDepth"),
-        "min_samples_leaf": _text("MinSamplesLeaf"),
-        "promotion_margin": _text("PromotionMargin"),
         "image_uri": _get("TrainingImageUri"),
     }
     step = {
@@ -133,8 +153,6 @@ def inference_definition() -> dict[str, Any]:
     arguments = [
         "--environment",
         _get("Environment"),
-        "--model-name",
-        _get("ModelName"),
         "--model-alias",
         _get("ModelAlias"),
         "--kafka-bootstrap-servers",
@@ -143,6 +161,8 @@ def inference_definition() -> dict[str, Any]:
         _get("KafkaTopic"),
         "--kafka-create-topic",
         _get("KafkaCreateTopic"),
+        "--entity-list-uri",
+        _get("EntityListUri"),
         "--batch-size",
         _text("BatchSize"),
         "--as-of",

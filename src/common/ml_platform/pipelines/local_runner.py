@@ -252,6 +252,9 @@ def run_pipeline(
         f"pipeline {name}: execution {execution.execution_id} (work folder {work / execution.execution_id})"
     )
     with ExitStack() as stack:
+        if execution.parameters.get("DataUri") == "" and execution.parameters.get("Environment") == "local":
+            # Embedded default: the local data folder the demo writes (labels, entity lists).
+            execution.parameters["DataUri"] = str(state_dir() / "demo-data")
         if execution.parameters.get("KafkaBootstrapServers") == "":
             # Embedded default: a local broker for the duration of the run.
             broker = stack.enter_context(LocalKafkaBroker(state_dir() / "kafka"))
@@ -277,16 +280,55 @@ def run_pipeline(
     return execution
 
 
+def build_request(
+    definition_path: Path, parameters_file: Path | None, model: str | None, sets: list[str], repo: Path
+) -> dict | None:
+    """The execution request: a parameters file, or the local settings of ``model``; ``--set`` wins."""
+    request = None
+    if parameters_file:
+        try:
+            request = json.loads(parameters_file.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"{parameters_file}: cannot read the parameters file: {exc}") from None
+    if model is None and not sets:
+        return request
+    from ml_platform.pipelines.params import build_execution_request, load_repo_model
+
+    pipeline = json.loads(definition_path.read_text()).get("Metadata", {}).get("ml-platform/pipeline")
+    if request is None:
+        if model is None:
+            raise ConfigError("--set needs --model or --parameters (which model's pipeline to run)")
+        return build_execution_request(repo, pipeline, "local", sets, model=model)
+    values = {p["Name"]: p["Value"] for p in request.get("PipelineParameters", [])}
+    if model is not None:
+        values.update(Model=model, ModelSpecSha256=load_repo_model(repo, model).sha256)
+    for item in sets:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--set {item!r}: expected NAME=VALUE")
+        values[name.strip()] = value
+    return {**request, "PipelineParameters": [{"Name": k, "Value": v} for k, v in values.items()]}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="ml-platform-run-pipeline",
-        description="Run a pipeline definition (pipelines/<name>.json) locally with a parameters file "
-        "from generate_params_json.py; each step runs in its app's locked uv environment.",
+        description="Run a pipeline definition (pipelines/<name>.json) locally, for a model of models/ "
+        "(--model, with the local environment's settings) or with a parameters file from "
+        "generate_params_json.py; each step runs in its app's locked uv environment.",
     )
     parser.add_argument(
         "definition", type=Path, help="pipeline definition JSON, e.g. pipelines/training.json"
     )
+    parser.add_argument("--model", help="model spec name (models/<MODEL>.yaml)")
     parser.add_argument("--parameters", type=Path, help="start-pipeline-execution JSON (PipelineParameters)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a pipeline parameter (repeatable), e.g. --set ScoringAsOf=2026-09-30T00:00:00Z",
+    )
     parser.add_argument(
         "--work-dir", type=Path, default=None, help="work folder (default $MLP_STATE_DIR/runs)"
     )
@@ -296,12 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if not args.definition.is_file():
             raise ConfigError(f"{args.definition}: pipeline definition not found")
-        request = None
-        if args.parameters:
-            try:
-                request = json.loads(args.parameters.read_text())
-            except (OSError, json.JSONDecodeError) as exc:
-                raise ConfigError(f"{args.parameters}: cannot read the parameters file: {exc}") from None
+        request = build_request(args.definition, args.parameters, args.model, args.set, repo)
         work = (args.work_dir or state_dir() / "runs").resolve()
         work.mkdir(parents=True, exist_ok=True)
         run_pipeline(

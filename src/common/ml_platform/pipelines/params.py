@@ -1,4 +1,10 @@
-"""Pipeline execution parameters from an environment's settings, checked against the definition."""
+"""Pipeline execution parameters of one model in one environment, checked against the definition.
+
+The values come from the environment's settings (terraform/<env>/terraform.tfvars, the file
+Terraform uses, or pipelines/local.tfvars) and the model spec, as pipelines/parameters.json
+says; Terraform's schedules read the same table, so a scheduled and a manual run get the same
+parameters (a test compares them in the plan).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from ml_platform.errors import ConfigError
-from ml_platform.pipelines.definitions import parameters
+from ml_platform.model_specs import ModelSpec, load_model
+from ml_platform.pipelines.definitions import parameters, sources
+from ml_platform.specs import SpecRegistry
 
 ENVIRONMENTS = ("local", "staging", "prod")
 
@@ -60,15 +68,47 @@ def check_value(pipeline: str, name: str, value: Any, source: str) -> str:
     return text
 
 
-def parameter_values(repo: Path, pipeline: str, environment: str, overrides: list[str]) -> dict[str, str]:
+def training_overrides(tfvars: dict[str, Any], model: str) -> str:
+    """The environment's ``training_hyperparameters[model]`` as compact JSON (Terraform's jsonencode)."""
+    chosen = (tfvars.get("training_hyperparameters") or {}).get(model) or {}
+    return json.dumps({k: str(chosen[k]) for k in sorted(chosen)}, separators=(",", ":"))
+
+
+def model_values(spec: ModelSpec, tfvars: dict[str, Any]) -> dict[str, str]:
+    return {
+        "name": spec.name,
+        "sha256": spec.sha256,
+        "training_overrides": training_overrides(tfvars, spec.name),
+    }
+
+
+def load_repo_model(repo: Path, model: str) -> ModelSpec:
+    return load_model(repo / "models", model, SpecRegistry.from_directory(repo / "feature_groups"))
+
+
+def parameter_values(
+    repo: Path,
+    pipeline: str,
+    environment: str,
+    overrides: list[str],
+    *,
+    model: str,
+    settings: dict[str, Any] | None = None,
+) -> dict[str, str]:
+    """Every parameter pipelines/parameters.json gives a value (empty ones left to the default),
+    then ``--set`` overrides. ``settings`` replaces keys of the environment's settings."""
     path = settings_file(repo, environment)
-    tfvars = read_tfvars(path)
-    hyper = tfvars.get("training_hyperparameters") or {}
+    tfvars = {**read_tfvars(path), **(settings or {})}
+    spec = load_repo_model(repo, model)
+    from_model = model_values(spec, tfvars)
     values: dict[str, str] = {}
-    for param in parameters(pipeline):
-        raw = tfvars.get(param.tfvar, hyper.get(param.tfvar)) if param.tfvar else None
-        if raw is not None:
-            values[param.name] = check_value(pipeline, param.name, raw, f"{path} ({param.tfvar})")
+    for name, source in sources(pipeline).items():
+        if "setting" in source:
+            raw, where = tfvars.get(source["setting"]), f"{path} ({source['setting']})"
+        else:
+            raw, where = from_model[source["model"]], f"{spec.source_path} ({source['model']})"
+        if raw is not None and str(raw) != "":
+            values[name] = check_value(pipeline, name, raw, where)
     for item in overrides:
         name, sep, value = item.partition("=")
         if not sep:
@@ -77,25 +117,40 @@ def parameter_values(repo: Path, pipeline: str, environment: str, overrides: lis
     return values
 
 
+def pipeline_name(project: str, environment: str, model: str, pipeline: str) -> str:
+    """``<project>-<environment>-<model>-<pipeline>``: what Terraform names each model's pipelines."""
+    return f"{project}-{environment}-{model}-{pipeline}"
+
+
 def build_execution_request(
-    repo: Path, pipeline: str, environment: str, overrides: list[str]
+    repo: Path,
+    pipeline: str,
+    environment: str,
+    overrides: list[str],
+    *,
+    model: str,
+    settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     tfvars = read_tfvars(settings_file(repo, environment))
     project = tfvars.get("project_name", "ml-platform")
-    values = parameter_values(repo, pipeline, environment, overrides)
+    values = parameter_values(repo, pipeline, environment, overrides, model=model, settings=settings)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return {
-        "PipelineName": f"{project}-{environment}-{pipeline}",
-        "PipelineExecutionDisplayName": f"{pipeline}-{environment}-{stamp}",
-        "PipelineExecutionDescription": f"{pipeline} pipeline, {environment}, parameters from generate_params_json.py",
+        "PipelineName": pipeline_name(project, environment, model, pipeline),
+        "PipelineExecutionDisplayName": f"{model}-{pipeline}-{environment}-{stamp}",
+        "PipelineExecutionDescription": f"{model} {pipeline} pipeline, {environment}, parameters from "
+        "generate_params_json.py",
         "PipelineParameters": [{"Name": k, "Value": v} for k, v in values.items()],
         "ClientRequestToken": str(uuid.uuid4()),
     }
 
 
-def write_request(request: dict[str, Any], output_dir: Path, pipeline: str, environment: str) -> Path:
+def write_request(
+    request: dict[str, Any], output_dir: Path, pipeline: str, environment: str, model: str
+) -> Path:
+    """``<output_dir>/<pipeline>-<environment>-<model>-<timestamp>.json``."""
     output_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    path = output_dir / f"{pipeline}-{environment}-{stamp}.json"
+    path = output_dir / f"{pipeline}-{environment}-{model}-{stamp}.json"
     path.write_text(json.dumps(request, indent=2) + "\n")
     return path
