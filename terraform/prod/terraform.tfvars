@@ -12,20 +12,20 @@ sagemaker_role_arn    = "arn:aws:iam::222222222222:role/ml-platform-prod-sagemak
 training_image_uri  = "222222222222.dkr.ecr.us-east-1.amazonaws.com/ml-platform-prod-training:latest"
 inference_image_uri = "222222222222.dkr.ecr.us-east-1.amazonaws.com/ml-platform-prod-inference:latest"
 
-training_instance_type       = "ml.m5.2xlarge"
-training_schedule_expression = "cron(0 2 * * ? *)" # daily at 02:00 UTC
+training_instance_type = "ml.m5.2xlarge"
+# Per model (models/<name>.yaml), this environment's training settings over the spec's.
 training_hyperparameters = {
-  n_estimators    = "200"
-  max_depth       = "12"
-  model_name      = "churn-classifier"
-  experiment_name = "ml-platform-prod"
+  churn = {
+    n_estimators = "200"
+    max_depth    = "12"
+  }
 }
-labels_uri          = "s3://ml-platform-prod-data-222222222222/labels/churn_labels.parquet"
+experiment_name     = "ml-platform-prod"
+data_uri            = "s3://ml-platform-prod-data-222222222222"
 model_output_s3_uri = "s3://ml-platform-prod-models-222222222222/training"
 
-inference_instance_type       = "ml.m5.2xlarge"
-inference_instance_count      = 2
-inference_schedule_expression = "cron(0 6 * * ? *)" # daily at 06:00 UTC
-kafka_output_topic            = "ml-predictions-prod"
-kafka_bootstrap_servers       = "b-1.ml-platform-prod.kafka.us-east-1.amazonaws.com:9098"
-report_s3_uri                 = "s3://ml-platform-prod-models-222222222222/inference-reports"
+inference_instance_type  = "ml.m5.2xlarge"
+inference_instance_count = 2
+kafka_bootstrap_servers  = "b-1.ml-platform-prod.kafka.us-east-1.amazonaws.com:9098"
+report_s3_uri            = "s3://ml-platform-prod-models-222222222222/inference-reports"
+# Schedules, topics and labels come from each model spec (models/*.yaml).

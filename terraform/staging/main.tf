@@ -6,18 +6,22 @@ module "platform" {
   project_name             = var.project_name
   environment              = var.environment
   feature_specs_dir        = "${path.module}/../../feature_groups"
+  model_specs_dir          = "${path.module}/../../models"
   pipeline_definitions_dir = "${path.module}/../../pipelines"
+  models                   = var.models
 
   training_image_uri            = var.training_image_uri
   inference_image_uri           = var.inference_image_uri
   training_instance_type        = var.training_instance_type
   inference_instance_type       = var.inference_instance_type
   inference_instance_count      = var.inference_instance_count
-  training_schedule_expression  = var.training_schedule_expression
-  inference_schedule_expression = var.inference_schedule_expression
   training_hyperparameters      = var.training_hyperparameters
-  kafka_output_topic            = var.kafka_output_topic
+  experiment_name               = var.experiment_name
+  feature_store_backend         = var.feature_store_backend
   kafka_bootstrap_servers       = var.kafka_bootstrap_servers
+  kafka_create_topic            = var.kafka_create_topic
+  batch_size                    = var.batch_size
+  model_alias                   = var.model_alias
   mlflow_tracking_uri           = var.mlflow_tracking_uri
   create_mlflow_tracking_server = var.create_mlflow_tracking_server
   job_subnet_ids                = var.job_subnet_ids
@@ -34,5 +38,17 @@ check "manual_run_settings_match" {
   assert {
     condition     = var.feature_group_prefix == "${var.project_name}-${var.environment}-"
     error_message = "feature_group_prefix in terraform.tfvars must be ${var.project_name}-${var.environment}-."
+  }
+  assert {
+    condition     = var.data_uri == "s3://${module.platform.bucket_names["data"]}"
+    error_message = "data_uri in terraform.tfvars must be s3://${module.platform.bucket_names["data"]}."
+  }
+  assert {
+    condition     = var.model_output_s3_uri == "s3://${module.platform.bucket_names["models"]}/training"
+    error_message = "model_output_s3_uri in terraform.tfvars must be s3://${module.platform.bucket_names["models"]}/training."
+  }
+  assert {
+    condition     = var.report_s3_uri == "s3://${module.platform.bucket_names["models"]}/inference-reports"
+    error_message = "report_s3_uri in terraform.tfvars must be s3://${module.platform.bucket_names["models"]}/inference-reports."
   }
 }

@@ -12,20 +12,20 @@ sagemaker_role_arn    = "arn:aws:iam::111111111111:role/ml-platform-staging-sage
 training_image_uri  = "111111111111.dkr.ecr.us-east-1.amazonaws.com/ml-platform-staging-training:latest"
 inference_image_uri = "111111111111.dkr.ecr.us-east-1.amazonaws.com/ml-platform-staging-inference:latest"
 
-training_instance_type       = "ml.m5.large"
-training_schedule_expression = "cron(0 2 * * ? *)" # daily at 02:00 UTC
+training_instance_type = "ml.m5.large"
+# Per model (models/<name>.yaml), this environment's training settings over the spec's.
 training_hyperparameters = {
-  n_estimators    = "200"
-  max_depth       = "12"
-  model_name      = "churn-classifier"
-  experiment_name = "ml-platform-staging"
+  churn = {
+    n_estimators = "200"
+    max_depth    = "12"
+  }
 }
-labels_uri          = "s3://ml-platform-staging-data-111111111111/labels/churn_labels.parquet"
+experiment_name     = "ml-platform-staging"
+data_uri            = "s3://ml-platform-staging-data-111111111111"
 model_output_s3_uri = "s3://ml-platform-staging-models-111111111111/training"
 
-inference_instance_type       = "ml.m5.large"
-inference_instance_count      = 1
-inference_schedule_expression = "cron(0 6 * * ? *)" # daily at 06:00 UTC
-kafka_output_topic            = "ml-predictions-staging"
-kafka_bootstrap_servers       = "b-1.ml-platform-staging.kafka.us-east-1.amazonaws.com:9098"
-report_s3_uri                 = "s3://ml-platform-staging-models-111111111111/inference-reports"
+inference_instance_type  = "ml.m5.large"
+inference_instance_count = 1
+kafka_bootstrap_servers  = "b-1.ml-platform-staging.kafka.us-east-1.amazonaws.com:9098"
+report_s3_uri            = "s3://ml-platform-staging-models-111111111111/inference-reports"
+# Schedules, topics and labels come from each model spec (models/*.yaml).

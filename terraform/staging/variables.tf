@@ -60,34 +60,40 @@ variable "inference_instance_count" {
   default     = 1
 }
 
-variable "training_schedule_expression" {
-  description = "EventBridge cron of the training pipeline, e.g. cron(0 2 * * ? *) for 02:00 UTC daily."
-  type        = string
-
-  validation {
-    condition     = can(regex("^cron\\((\\S+\\s){5}\\S+\\)$", var.training_schedule_expression))
-    error_message = "training_schedule_expression must be an EventBridge cron with six fields, e.g. cron(0 2 * * ? *)."
-  }
-}
-
-variable "inference_schedule_expression" {
-  description = "EventBridge cron of the inference pipeline, e.g. cron(0 6 * * ? *) for 06:00 UTC daily."
-  type        = string
-
-  validation {
-    condition     = can(regex("^cron\\((\\S+\\s){5}\\S+\\)$", var.inference_schedule_expression))
-    error_message = "inference_schedule_expression must be an EventBridge cron with six fields, e.g. cron(0 6 * * ? *)."
-  }
-}
-
 variable "training_hyperparameters" {
-  description = "Hyperparameters of scheduled training runs (strings): n_estimators, max_depth, model_name, experiment_name."
-  type        = map(string)
+  description = "Per model, training settings of this environment over the model spec's (strings), e.g. { churn = { n_estimators = \"200\" } }."
+  type        = map(map(string))
+  default     = {}
 }
 
-variable "kafka_output_topic" {
-  description = "Topic the predictions go to."
+variable "experiment_name" {
+  description = "MLflow experiment of the training runs (null: ml-platform-<environment>)."
   type        = string
+  default     = null
+}
+
+variable "models" {
+  description = "Models of models/ to deploy (null: all)."
+  type        = list(string)
+  default     = null
+}
+
+variable "kafka_create_topic" {
+  description = "Whether batch inference creates a missing topic (\"true\" or \"false\"; null: false)."
+  type        = string
+  default     = null
+}
+
+variable "batch_size" {
+  description = "Rows per scoring batch (null: the definition's default, 50000)."
+  type        = number
+  default     = null
+}
+
+variable "model_alias" {
+  description = "Registry alias batch inference loads (null: champion)."
+  type        = string
+  default     = null
 }
 
 variable "kafka_bootstrap_servers" {
@@ -147,20 +153,17 @@ variable "feature_store_backend" {
   }
 }
 
-variable "labels_uri" {
-  description = "Labels file of manual training runs."
+variable "data_uri" {
+  description = "The data bucket Terraform creates, s3://<project>-<environment>-data-<account>: {data_uri} of the model specs (labels, entity lists)."
   type        = string
-  default     = ""
 }
 
 variable "model_output_s3_uri" {
-  description = "Training output location of manual runs."
+  description = "Training output location Terraform uses: s3://<models bucket>/training."
   type        = string
-  default     = ""
 }
 
 variable "report_s3_uri" {
-  description = "Inference report location of manual runs."
+  description = "Inference report location Terraform uses: s3://<models bucket>/inference-reports."
   type        = string
-  default     = ""
 }

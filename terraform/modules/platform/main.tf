@@ -9,6 +9,8 @@ locals {
   created_mlflow_arn = "arn:${data.aws_partition.current.partition}:sagemaker:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:mlflow-tracking-server/${local.mlflow_name}"
   mlflow_uri         = var.create_mlflow_tracking_server ? local.created_mlflow_arn : var.mlflow_tracking_uri
   mlflow_arn         = startswith(local.mlflow_uri, "arn:") ? local.mlflow_uri : ""
+  # The execution role's ARN as IAM forms it (path /), known at plan time for the parameters.
+  sagemaker_role_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/${local.name_prefix}-sagemaker-execution"
   vpc_config         = length(var.job_subnet_ids) > 0 ? { subnet_ids = var.job_subnet_ids, security_group_ids = var.job_security_group_ids } : null
 }
 
@@ -28,7 +30,7 @@ locals {
   # out on both sides (the definition's default applies).
   settings = { for k, v in {
     environment              = var.environment
-    sagemaker_role_arn       = module.iam.sagemaker_role_arn
+    sagemaker_role_arn       = local.sagemaker_role_arn
     mlflow_tracking_uri      = local.mlflow_uri
     feature_store_backend    = var.feature_store_backend
     feature_group_prefix     = "${local.name_prefix}-"

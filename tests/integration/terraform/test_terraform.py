@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -170,7 +173,7 @@ SERVICES = ("s3", "sts", "iam", "kms", "ecr", "sagemaker", "scheduler", "events"
 
 def moto_copy(tmp_path: Path, endpoint: str, environment: str) -> Path:
     """A copy of the repository's Terraform, specs and definitions, with the provider pointed at moto."""
-    for folder in ("terraform", "feature_groups", "pipelines"):
+    for folder in ("terraform", "feature_groups", "models", "pipelines"):
         shutil.copytree(
             REPO_ROOT / folder, tmp_path / folder, symlinks=True, ignore=shutil.ignore_patterns(".terraform*")
         )
@@ -200,56 +203,120 @@ def planned(plan: dict) -> dict[str, dict]:
     }
 
 
+MOTO_ACCOUNT = "123456789012"
+
+
+def filled_copy(tmp_path: Path, endpoint: str, environment: str) -> Path:
+    """A moto copy whose tfvars name moto's account, as a user fills in their own."""
+    root = moto_copy(tmp_path, endpoint, environment)
+    tfvars = root / "terraform.tfvars"
+    tfvars.write_text(re.sub(r"\b(111111111111|222222222222)\b", MOTO_ACCOUNT, tfvars.read_text()))
+    return root
+
+
+def schedule_parameters(plan: dict) -> dict[str, dict[str, str]]:
+    """Schedule name -> the pipeline parameters it starts executions with (from the plan JSON)."""
+    found = {}
+    for address, after in planned(plan).items():
+        if ".aws_scheduler_schedule." in address:
+            block = after["target"][0]["sagemaker_pipeline_parameters"][0]["pipeline_parameter"]
+            found[after["name"]] = {p["name"]: p["value"] for p in block}
+    return found
+
+
+def manual_parameters(repo: Path, environment: str, model: str, pipeline: str, out: Path) -> dict:
+    """What generate_params_json.py writes for a manual run (run as a user would, on ``repo``)."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO_ROOT / "scripts" / "generate_params_json.py"),
+            "--pipeline-type",
+            pipeline,
+            "--model",
+            model,
+            "--environment",
+            environment,
+            "--output-dir",
+            str(out),
+            "--repo",
+            str(repo),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(Path(result.stdout.strip()).read_text())
+
+
+def parameter_differences(plan: dict, repo: Path, environment: str, out: Path) -> list[str]:
+    """Every difference between the schedules in the plan and generate_params_json's requests."""
+    schedules = schedule_parameters(plan)
+    problems = []
+    for model in sorted(p.stem for p in (repo / "models").glob("*.yaml")):
+        for pipeline in ("training", "inference"):
+            request = manual_parameters(repo, environment, model, pipeline, out)
+            name = request["PipelineName"]
+            if name not in schedules:
+                problems.append(f"{name}: no schedule in the plan (schedules: {sorted(schedules)})")
+                continue
+            manual = {p["Name"]: p["Value"] for p in request["PipelineParameters"]}
+            for key in sorted(set(manual) | set(schedules[name])):
+                if manual.get(key) != schedules[name].get(key):
+                    problems.append(
+                        f"{name} {key}: schedule {schedules[name].get(key)!r}, manual {manual.get(key)!r}"
+                    )
+    return problems
+
+
 @needs_mirror
 @pytest.mark.slow
-def test_plans_create_what_the_specs_definitions_and_tfvars_say(aws, tmp_path):
-    import json
-
-    import hcl2  # noqa: F401  (python-hcl2 is how generate_params_json reads the same tfvars)
-
-    from ml_platform.pipelines.params import read_tfvars
+def test_plans_create_one_pipeline_pair_per_model_and_schedules_equal_manual_runs(aws, tmp_path):
+    """For staging and prod x every model: the plan's schedule parameters are what
+    generate_params_json.py --model M --environment E writes, parameter for parameter."""
+    import yaml
 
     plans = {}
+    models = {p.stem: yaml.safe_load(p.read_text()) for p in (REPO_ROOT / "models").glob("*.yaml")}
     for env in ("staging", "prod"):
-        root = moto_copy(tmp_path / env, aws, env)
-        plans[env] = planned(plan_json(root, tmp_path / env / "data"))
+        root = filled_copy(tmp_path / env, aws, env)
+        plan = plan_json(root, tmp_path / env / "data")
+        plans[env] = planned(plan)
+        assert parameter_differences(plan, tmp_path / env, env, tmp_path / env / "params") == []
+        pipelines = {v["pipeline_name"]: v for k, v in plans[env].items() if ".aws_sagemaker_pipeline." in k}
+        assert set(pipelines) == {
+            f"ml-platform-{env}-{m}-{kind}" for m in models for kind in ("training", "inference")
+        }
+        for name, pipeline in pipelines.items():
+            kind = name.rsplit("-", 1)[1]
+            assert json.loads(pipeline["pipeline_definition"]) == json.loads(
+                (REPO_ROOT / "pipelines" / f"{kind}.json").read_text()
+            )
+        schedules = {v["name"]: v for k, v in plans[env].items() if ".aws_scheduler_schedule." in k}
+        for model, spec in models.items():
+            for kind in ("training", "inference"):
+                expression = schedules[f"ml-platform-{env}-{model}-{kind}"]["schedule_expression"]
+                assert expression == spec["schedules"][kind]
     staging = plans["staging"]
     groups = {v["feature_group_name"] for k, v in staging.items() if ".aws_sagemaker_feature_group." in k}
     assert groups == {f"ml-platform-staging-{p.stem}" for p in (REPO_ROOT / "feature_groups").glob("*.yaml")}
-    pipelines = {k: v for k, v in staging.items() if ".aws_sagemaker_pipeline." in k}
-    assert len(pipelines) == 2
-    for address, pipeline in pipelines.items():
-        name = "training" if '"training"' in address else "inference"
-        assert json.loads(pipeline["pipeline_definition"]) == json.loads(
-            (REPO_ROOT / "pipelines" / f"{name}.json").read_text()
-        )
-    tfvars = read_tfvars(REPO_ROOT / "terraform" / "staging" / "terraform.tfvars")
-    schedules = {v["name"]: v for k, v in staging.items() if ".aws_scheduler_schedule." in k}
-    assert (
-        schedules["ml-platform-staging-training"]["schedule_expression"]
-        == tfvars["training_schedule_expression"]
-    )
-    assert (
-        schedules["ml-platform-staging-inference"]["schedule_expression"]
-        == tfvars["inference_schedule_expression"]
-    )
-    params = {
-        p["name"]: p["value"]
-        for p in schedules["ml-platform-staging-training"]["target"][0]["sagemaker_pipeline_parameters"][0][
-            "pipeline_parameter"
-        ]
-    }
-    assert params["NEstimators"] == tfvars["training_hyperparameters"]["n_estimators"]
     # staging and prod differ only where their tfvars differ: the same resources, renamed
     assert {k.replace("staging", "ENV") for k in staging} == {k.replace("prod", "ENV") for k in plans["prod"]}
-    prod_schedules = {v["name"]: v for k, v in plans["prod"].items() if ".aws_scheduler_schedule." in k}
-    prod_params = {
-        p["name"]: p["value"]
-        for p in prod_schedules["ml-platform-prod-inference"]["target"][0]["sagemaker_pipeline_parameters"][
-            0
-        ]["pipeline_parameter"]
-    }
-    assert prod_params["InferenceInstanceCount"] == "2" and prod_params["Environment"] == "prod"
+
+
+@needs_mirror
+@pytest.mark.slow
+def test_a_schedule_parameter_missing_from_terraform_is_found(aws, tmp_path):
+    root = filled_copy(tmp_path, aws, "staging")
+    platform = tmp_path / "terraform" / "modules" / "platform" / "main.tf"
+    text = platform.read_text()
+    assert "    kafka_bootstrap_servers  = var.kafka_bootstrap_servers\n" in text
+    platform.write_text(text.replace("    kafka_bootstrap_servers  = var.kafka_bootstrap_servers\n", ""))
+    problems = parameter_differences(
+        plan_json(root, tmp_path / "data"), tmp_path, "staging", tmp_path / "params"
+    )
+    assert problems and all("KafkaBootstrapServers" in p for p in problems)
 
 
 # moto gaps, kept out of the apply (and only those): feature groups (its ListTags does not know
@@ -327,13 +394,14 @@ def test_apply_against_moto_creates_the_environment(staging_applied, moto_endpoi
     roles = {r["RoleName"] for r in boto3.client("iam").list_roles()["Roles"]}
     assert {"ml-platform-staging-sagemaker-execution", "ml-platform-staging-scheduler"} <= roles
     sagemaker = boto3.client("sagemaker")
-    for name in ("training", "inference"):
-        described = sagemaker.describe_pipeline(PipelineName=f"ml-platform-staging-{name}")
-        assert json_equal(
-            described["PipelineDefinition"], (REPO_ROOT / "pipelines" / f"{name}.json").read_text()
-        )
-    schedule = boto3.client("scheduler").get_schedule(Name="ml-platform-staging-training")
-    assert schedule["ScheduleExpression"] == "cron(0 2 * * ? *)"
+    for model in ("churn", "maintenance"):
+        for name in ("training", "inference"):
+            described = sagemaker.describe_pipeline(PipelineName=f"ml-platform-staging-{model}-{name}")
+            assert json_equal(
+                described["PipelineDefinition"], (REPO_ROOT / "pipelines" / f"{name}.json").read_text()
+            )
+    schedule = boto3.client("scheduler").get_schedule(Name="ml-platform-staging-churn-training")
+    assert schedule["ScheduleExpression"] == "cron(0 2 * * ? *)"  # models/churn.yaml
 
 
 def json_equal(a: str, b: str) -> bool:

@@ -12,7 +12,7 @@ run "one_group_per_spec_file_online_and_offline_encrypted" {
   command = plan
 
   assert {
-    condition     = toset(keys(aws_sagemaker_feature_group.this)) == toset(["customer_profile", "customer_activity", "customer_billing"])
+    condition     = toset(keys(aws_sagemaker_feature_group.this)) == toset([for f in fileset("../../../feature_groups", "*.yaml") : trimsuffix(f, ".yaml")])
     error_message = "one feature group per spec file"
   }
 

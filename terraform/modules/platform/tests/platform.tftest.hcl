@@ -38,26 +38,24 @@ mock_provider "aws" {
 }
 
 variables {
-  environment                   = "staging"
-  feature_specs_dir             = "../../../feature_groups"
-  pipeline_definitions_dir      = "../../../pipelines"
-  training_image_uri            = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-staging-training@sha256:abc"
-  inference_image_uri           = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-staging-inference@sha256:def"
-  training_instance_type        = "ml.m5.large"
-  inference_instance_type       = "ml.m5.large"
-  training_schedule_expression  = "cron(0 2 * * ? *)"
-  inference_schedule_expression = "cron(0 6 * * ? *)"
-  training_hyperparameters      = { n_estimators = "200", max_depth = "12", model_name = "churn-classifier" }
-  kafka_output_topic            = "ml-predictions-staging"
-  kafka_bootstrap_servers       = "b-1.example:9098"
-  mlflow_tracking_uri           = "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/ml-platform-staging"
+  environment              = "staging"
+  feature_specs_dir        = "../../../feature_groups"
+  model_specs_dir          = "../../../models"
+  pipeline_definitions_dir = "../../../pipelines"
+  training_image_uri       = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-staging-training@sha256:abc"
+  inference_image_uri      = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-staging-inference@sha256:def"
+  training_instance_type   = "ml.m5.large"
+  inference_instance_type  = "ml.m5.large"
+  training_hyperparameters = { churn = { n_estimators = "200", max_depth = "12" } }
+  kafka_bootstrap_servers  = "b-1.example:9098"
+  mlflow_tracking_uri      = "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/ml-platform-staging"
 }
 
 run "environment_from_specs_and_definitions" {
   command = apply
 
   assert {
-    condition     = keys(module.feature_store.feature_group_names) == ["customer_activity", "customer_billing", "customer_profile"]
+    condition     = toset(keys(module.feature_store.feature_group_names)) == toset([for f in fileset("../../../feature_groups", "*.yaml") : trimsuffix(f, ".yaml")])
     error_message = "one feature group per spec file"
   }
 
@@ -67,13 +65,23 @@ run "environment_from_specs_and_definitions" {
   }
 
   assert {
-    condition     = module.pipelines.schedule_expressions == { training = "cron(0 2 * * ? *)", inference = "cron(0 6 * * ? *)" }
-    error_message = "schedules use the tfvars cron expressions"
+    condition     = module.pipelines.schedule_expressions["churn-training"] == yamldecode(file("../../../models/churn.yaml")).schedules.training
+    error_message = "schedules use the model spec's cron expressions"
   }
 
   assert {
-    condition     = length(module.pipelines.pipeline_arns) == 2
-    error_message = "two pipelines"
+    condition     = length(module.pipelines.pipeline_arns) == 2 * length(fileset("../../../models", "*.yaml"))
+    error_message = "a training and an inference pipeline per model spec"
+  }
+
+  assert {
+    condition     = local.pipelines["churn-training"].parameters["TrainingOverrides"] == "{\"max_depth\":\"12\",\"n_estimators\":\"200\"}"
+    error_message = "the environment's training settings of a model travel as TrainingOverrides"
+  }
+
+  assert {
+    condition     = local.pipelines["churn-inference"].parameters["ModelSpecSha256"] == filesha256("../../../models/churn.yaml")
+    error_message = "the pipelines carry the spec file's sha256"
   }
 }
 
@@ -98,14 +106,17 @@ run "creates_an_mlflow_server_when_asked" {
   }
 }
 
-run "malformed_cron_is_refused" {
+run "only_the_named_models_are_deployed" {
   command = plan
 
   variables {
-    training_schedule_expression = "every day at two"
+    models = ["maintenance"]
   }
 
-  expect_failures = [var.training_schedule_expression]
+  assert {
+    condition     = keys(local.pipelines) == ["maintenance-inference", "maintenance-training"]
+    error_message = "models limits the deployed models"
+  }
 }
 
 run "unknown_instance_type_is_refused" {
