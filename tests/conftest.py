@@ -13,6 +13,7 @@ from ml_platform.specs import SpecRegistry
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SPECS_DIR = REPO_ROOT / "feature_groups"
+MODELS_DIR = REPO_ROOT / "models"
 
 settings.register_profile(
     "ci", max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]

@@ -21,7 +21,7 @@ from ml_platform.feature_store.local import LocalFeatureStore
 from ml_platform.feature_store.records import read_input_file
 from ml_platform.local_broker import LocalKafkaBroker
 from ml_platform.specs import FeatureGroupSpec, SpecRegistry
-from tests.conftest import SPECS_DIR
+from tests.conftest import MODELS_DIR, SPECS_DIR
 from tests.emulators.featurestore_runtime import FeatureStoreRuntimeEmulator
 
 REGION = "us-east-1"
@@ -107,6 +107,8 @@ class LocalPlatform:
         env.update(
             MLP_STATE_DIR=str(self.state),
             MLP_FEATURE_SPECS_DIR=str(SPECS_DIR),
+            MLP_MODEL_SPECS_DIR=str(MODELS_DIR),
+            MLP_MODEL="churn",
             MLP_MLFLOW_TRACKING_URI=f"sqlite:///{mlflow_db}",
             MLP_LABELS_URI=str(self.labels),
             MLFLOW_DISABLE_TELEMETRY="true",

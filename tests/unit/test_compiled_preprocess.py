@@ -34,7 +34,12 @@ def frame(features, n: int, seed: int, categories=("a", "b", "c")) -> pl.DataFra
 def fitted(specs):
     features = model_features(specs, GROUPS)
     settings = resolve(
-        env={"MLP_N_ESTIMATORS": "5", "MLP_MAX_DEPTH": "3", "MLP_LABELS_URI": "unused.parquet"}
+        env={
+            "MLP_MODEL": "churn",
+            "MLP_N_ESTIMATORS": "5",
+            "MLP_MAX_DEPTH": "3",
+            "MLP_LABELS_URI": "unused.parquet",
+        }
     )
     train = frame(features, 400, seed=1)
     # A numeric column with no missing value at fit time: no indicator column for it.

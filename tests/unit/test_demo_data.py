@@ -9,7 +9,9 @@ import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 
+from ml_platform import demo_maintenance
 from ml_platform.demo_data import GROUPS, generate
+from ml_platform.demos import prepare
 from ml_platform.feature_store.local import LocalFeatureStore
 
 pytestmark = pytest.mark.unit
@@ -49,4 +51,44 @@ def test_plain_model_reaches_auc_on_time_based_holdout(specs, tmp_path):
     model = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=0)
     model.fit(features[:cut], frame["churned"][:cut])
     auc = roc_auc_score(frame["churned"][cut:], model.predict_proba(features[cut:])[:, 1])
+    assert auc >= 0.75, auc
+
+
+def test_maintenance_data_is_deterministic_and_messy():
+    a, b = demo_maintenance.generate(60, end=END), demo_maintenance.generate(60, end=END)
+    assert all(a[k].equals(b[k]) for k in a)
+    telemetry = a["machine_telemetry"]
+    assert (
+        telemetry["temperature_c"].null_count() > 0 and a["site_conditions"]["humidity_pct"].null_count() > 0
+    )
+    assert a["machine_telemetry_corrections"].height > 0 and a["machine_telemetry_deletions"].height > 0
+    assert not telemetry["reading_time"].is_sorted()
+    # decommissioned machines: in the fleet, without a reading in the last days
+    recent = telemetry.filter(pl.col("reading_time") > telemetry["reading_time"].max() - 3 * 86_400)
+    assert set(recent["machine_id"]) < set(a["fleet"]["machine_id"])
+    # labels carry both keys, and a machine's site is the one of the fleet register
+    pairs = set(a["labels"].select("machine_id", "site").iter_rows())
+    assert pairs <= set(a["fleet"].iter_rows())
+
+
+def test_maintenance_model_reaches_auc_on_time_based_holdout(specs, tmp_path):
+    """Joined on two keys (machine_id, site), a plain model learns the generated wear and dust."""
+    store = LocalFeatureStore(specs, tmp_path / "fs")
+    paths = prepare("maintenance", tmp_path / "data", store, size=400, end=END)
+    labels = pl.read_parquet(paths["labels"])
+    frame = store.training_set(
+        labels,
+        ["machine_telemetry", "site_conditions"],
+        join_keys={"machine_telemetry": "machine_id", "site_conditions": "site"},
+        timestamp="label_time",
+    )
+    assert frame["dust_index"].null_count() < frame.height / 10  # the site group matched on 'site'
+    frame = frame.sort("label_time").with_columns(pl.col("firmware").cast(pl.Categorical)).to_pandas()
+    features = frame.drop(
+        columns=["machine_id", "site", "label_time", "failed_within_7d", "site_code"], errors="ignore"
+    )
+    cut = int(len(frame) * 0.75)
+    model = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=0)
+    model.fit(features[:cut], frame["failed_within_7d"][:cut])
+    auc = roc_auc_score(frame["failed_within_7d"][cut:], model.predict_proba(features[cut:])[:, 1])
     assert auc >= 0.75, auc

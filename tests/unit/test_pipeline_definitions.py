@@ -7,7 +7,7 @@ import json
 import pytest
 
 from ml_platform.errors import ConfigError
-from ml_platform.pipelines.definitions import PIPELINES, canonical, parameters, render
+from ml_platform.pipelines.definitions import PIPELINES, canonical, parameters, render, sources
 from ml_platform.pipelines.local_runner import Execution, resolve_parameters, step_order
 from tests.conftest import REPO_ROOT
 
@@ -20,15 +20,25 @@ def test_committed_definition_is_the_rendered_one(name):
     assert canonical(committed) == canonical(render(name)), "run: uv run python scripts/render_pipelines.py"
 
 
+def test_committed_parameter_sources_are_the_rendered_ones():
+    committed = json.loads((REPO_ROOT / "pipelines" / "parameters.json").read_text())
+    assert committed == {name: sources(name) for name in PIPELINES}, (
+        "run: uv run python scripts/render_pipelines.py"
+    )
+    # Every parameter has a source or is left to manual runs on purpose; none is forgotten.
+    assert set(committed["training"]) >= {"Model", "ModelSpecSha256", "DataUri", "TrainingOverrides"}
+    assert "LabelsUri" not in committed["training"]  # the job derives it from the spec and DataUri
+
+
 def test_definitions_cover_the_required_parameters():
     training = {p.name for p in parameters("training")}
     inference = {p.name for p in parameters("inference")}
     assert {
         "TrainingImageUri",
         "TrainingInstanceType",
-        "NEstimators",
-        "MaxDepth",
-        "ModelName",
+        "Model",
+        "ModelSpecSha256",
+        "TrainingOverrides",
         "ExperimentName",
         "LabelStartDate",
         "LabelEndDate",
@@ -40,7 +50,9 @@ def test_definitions_cover_the_required_parameters():
         "KafkaTopic",
         "BatchSize",
         "ScoringAsOf",
-        "ModelName",
+        "Model",
+        "ModelSpecSha256",
+        "EntityListUri",
     } <= inference
     assert render("training")["Version"] == "2020-12-01"
     assert [s["Type"] for s in render("training")["Steps"]] == ["Training"]
@@ -50,11 +62,13 @@ def test_definitions_cover_the_required_parameters():
 def test_expressions_evaluate_like_sagemaker():
     definition = render("training")
     values = resolve_parameters(
-        definition, {"PipelineParameters": [{"Name": "NEstimators", "Value": "7"}]}, "p.json"
+        definition,
+        {"PipelineParameters": [{"Name": "TrainingOverrides", "Value": '{"n_estimators":"7"}'}]},
+        "p.json",
     )
     execution = Execution("p", "exec-1", values, REPO_ROOT)
     hyper = execution.evaluate(definition["Steps"][0]["Arguments"]["HyperParameters"])
-    assert hyper["n_estimators"] == "7" and hyper["max_depth"] == "10"
+    assert hyper["overrides"] == '{"n_estimators":"7"}' and hyper["labels_uri"] == ""
     env = execution.evaluate(definition["Steps"][0]["Arguments"]["Environment"])
     assert env["MLP_PIPELINE_EXECUTION_ARN"].endswith("/execution/exec-1")
 

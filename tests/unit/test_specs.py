@@ -41,7 +41,13 @@ def variant(**changes) -> dict:
 
 
 def test_repository_specs_load(specs):
-    assert set(specs) == {"customer_profile", "customer_activity", "customer_billing"}
+    assert set(specs) == {
+        "customer_profile",
+        "customer_activity",
+        "customer_billing",
+        "machine_telemetry",
+        "site_conditions",
+    }
     profile = specs["customer_profile"]
     assert profile.record_identifier_feature == "customer_id"
     assert profile.ttl is not None and profile.ttl.days == 730

@@ -109,8 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("generate-demo-data", help="write an example model's deterministic demo data")
     p.add_argument("--output", "-o", type=Path, required=True, help="folder for <group>.parquet and labels")
-    p.add_argument("--model", choices=DEMOS, default="churn", help="example model (default churn)")
-    p.add_argument("--size", type=int, help="customers (churn, default 5000) or machines (maintenance, 400)")
+    p.add_argument("--model", choices=DEMOS, default=DEMOS[0], help=f"example model (default {DEMOS[0]})")
+    p.add_argument("--size", type=int, help="entities to generate (default: the example's own size)")
     p.add_argument(
         "--end-date", type=date.fromisoformat, help="last day of the history (default: today, UTC)"
     )

@@ -205,7 +205,7 @@ def _number(
 
 def _entity_keys(raw: Any, path: Path | str) -> dict[str, str]:
     if not isinstance(raw, Mapping) or not raw:
-        raise _fail(path, "entity_keys", "must be a map of key column -> type, e.g. {customer_id: String}")
+        raise _fail(path, "entity_keys", "must be a map of key column -> type, e.g. {user_id: String}")
     keys = {}
     for name, kind in raw.items():
         if not isinstance(name, str) or not _COLUMN_RE.match(name):

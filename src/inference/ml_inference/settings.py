@@ -203,7 +203,7 @@ def resolve(
         raise ConfigError("model is not set: pass --model or MLP_MODEL (models/<model>.yaml)")
     spec = load_job_model(first.model, sha256=first.model_spec_sha256, env=env)
     from_spec = spec.inference_values(first.environment)
-    if spec.entity_list_uri:
+    if spec.entity_list_uri and not first.entity_list_uri:
         if "{data_uri}" in spec.entity_list_uri and not first.data_uri:
             raise ConfigError(
                 f"the entity list of model {spec.name} is at {spec.entity_list_uri!r}, but data_uri is not set: "

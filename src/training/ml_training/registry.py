@@ -104,7 +104,7 @@ def decide(
             "promote by hand if intended",
             **common,
         )
-    # Strictly better: a tie (margin 0) keeps the champion, so equal models do not churn the alias.
+    # Strictly better: a tie (margin 0) keeps the champion, so equal models do not flip the alias back and forth.
     target = champion_score + margin if higher else champion_score - margin
     beats = challenger_score > target if higher else challenger_score < target
     if beats:

@@ -193,10 +193,9 @@ def resolve(
             "model is not set: pass --model, the model hyperparameter or MLP_MODEL (models/<model>.yaml)"
         )
     spec = load_job_model(first.model, sha256=first.model_spec_sha256, env=env)
-    from_spec = {
-        **spec.training_values(),
-        "labels_uri": _labels_uri(spec, first.data_uri, first.environment),
-    }
+    from_spec = spec.training_values()
+    if not first.labels_uri:  # given labels win; else the spec's, under this environment's data_uri
+        from_spec["labels_uri"] = _labels_uri(spec, first.data_uri, first.environment)
     settings = st.resolve_table(TrainingSettings, FIELDS, **sources, spec_values=from_spec, spec=spec)
     if (
         settings.label_start_date

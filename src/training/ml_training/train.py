@@ -103,6 +103,9 @@ def run_training(settings: TrainingSettings, paths: ContainerPaths) -> TrainingR
         mlflow.log_params({k: "none" if v is None else v for k, v in settings.hyperparameters().items()})
         try:
             data = build_training_set(settings, store, as_of)
+            # The exact rows the model learns from, for debugging a run (SageMaker uploads output/data).
+            paths.output_data_dir.mkdir(parents=True, exist_ok=True)
+            data.frame.write_parquet(paths.output_data_dir / "training_set.parquet")
             features = model_features(store.specs, spec.selection)
             checked = validate_training_set(data.frame, features, settings)
             x = to_model_input(data.frame, features)

@@ -33,7 +33,7 @@ class Case:
 
 
 CASES: dict[str, Case] = {}
-PLACEHOLDERS = {"<now>": r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "<n>": r"\d+"}
+PLACEHOLDERS = {"<now>": r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "<n>": r"\d+", "<hex>": r"[0-9a-f]+"}
 
 
 def case(area: str, bad_input: str, message: str, *, unchanged: str, exit_code: int = 1):

@@ -5,6 +5,7 @@ from these cases and checked here."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import uuid
@@ -14,13 +15,14 @@ from pathlib import Path
 import mlflow
 import polars as pl
 import pytest
+import yaml
 from confluent_kafka.admin import AdminClient
 from mlflow import MlflowClient
 
 from ml_platform.feature_store.local import LocalFeatureStore
 from ml_platform.local_broker import LocalKafkaBroker
 from ml_platform.specs import SpecRegistry
-from tests.conftest import REPO_ROOT, SPECS_DIR, tree_digest
+from tests.conftest import MODELS_DIR, REPO_ROOT, SPECS_DIR, tree_digest
 from tests.integration.catalogue.cases import CASES, DOC, case, render
 from tests.integration.conftest import LocalPlatform
 from tests.integration.images.test_build_push_ecr import make_sandbox
@@ -245,7 +247,7 @@ def training_bad_hyperparameter(ctx):
 @case(
     "training",
     "an unknown hyperparameter (`n_estimator`)",
-    "error: <tmp>/root/input/config/hyperparameters.json: unknown hyperparameter 'n_estimator'; known: entity_id_column, environment, estimator, experiment_name, feature_groups, git_sha, image_uri, label_column, label_end_date, label_start_date, label_time_column, labels_uri, learning_rate, max_depth, max_iter, max_null_ratio, min_class_share, min_rows, min_samples_leaf, mlflow_tracking_uri, model_name, n_estimators, pipeline_execution_arn, promotion_floor, promotion_margin, promotion_metric, seed, split, test_size, undersample_ratio",
+    "error: <tmp>/root/input/config/hyperparameters.json: unknown hyperparameter 'n_estimator'; known: data_uri, environment, estimator, experiment_name, git_sha, image_uri, label_end_date, label_start_date, labels_uri, learning_rate, max_depth, max_iter, max_null_ratio, min_class_share, min_rows, min_samples_leaf, mlflow_tracking_uri, model, model_name, model_spec_sha256, n_estimators, overrides, pipeline_execution_arn, promotion_floor, promotion_margin, promotion_metric, seed, split, test_size, undersample_ratio",
     unchanged="MLflow registry",
 )
 def training_unknown_hyperparameter(ctx):
@@ -254,18 +256,18 @@ def training_unknown_hyperparameter(ctx):
 
 @case(
     "training",
-    "an unknown feature group in `feature_groups`",
-    "error: unknown feature group 'customer_churn'; groups defined in <repo>/feature_groups: customer_activity, customer_billing, customer_profile",
+    "a model spec that is not the one the pipeline was deployed with (`ModelSpecSha256`)",
+    "error: <repo>/models/churn.yaml has sha256 <hex>... but the pipeline was deployed with 000000000000...; the image and the deployed pipeline come from different commits: push the image of the deployed commit (build_push_ecr.sh) or re-apply Terraform",
     unchanged="MLflow registry",
 )
-def training_unknown_feature_group(ctx):
-    return _train(ctx, hyperparameters={"feature_groups": "customer_profile,customer_churn"})
+def training_spec_of_another_commit(ctx):
+    return _train(ctx, env={"MLP_MODEL_SPEC_SHA256": "0" * 64})
 
 
 @case(
     "training",
     "labels without the label column",
-    "error: labels file <tmp>/labels.parquet: missing column(s) churned (has: customer_id, label_time); set entity_id_column, label_time_column and label_column to match",
+    "error: labels file <tmp>/labels.parquet: missing column(s) churned (has: customer_id, label_time); set entity_keys, labels.time_column and labels.label_column in <repo>/models/churn.yaml to match",
     unchanged="MLflow registry",
 )
 def training_labels_without_label_column(ctx):
@@ -292,6 +294,70 @@ def training_unknown_estimator(ctx):
 )
 def training_bad_mlflow_connect_timeout(ctx):
     return _train(ctx, env={"MLP_MLFLOW_CONNECT_TIMEOUT_S": "soon"})
+
+
+# -- model specs -------------------------------------------------------------------------------
+def _models(ctx: Ctx, change, name: str = "churn"):
+    """validate-specs over a copy of models/ with one spec changed; the repository's are untouched."""
+    folder = ctx.tmp / "models"
+    shutil.copytree(MODELS_DIR, folder)
+    doc = yaml.safe_load((MODELS_DIR / "churn.yaml").read_text())
+    change(doc)
+    (folder / f"{name}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    before = tree_digest(MODELS_DIR)
+    result = ctx.run(sys.executable, "-m", "ml_platform", "validate-specs", "--models-dir", folder)
+    assert tree_digest(MODELS_DIR) == before
+    return result
+
+
+@case(
+    "model spec",
+    "an unknown feature group",
+    "error: <tmp>/models/churn.yaml: field 'feature_groups[3].group': unknown feature group 'customer_churn'; groups defined: customer_activity, customer_billing, customer_profile, machine_telemetry, site_conditions",
+    unchanged="nothing runs",
+)
+def model_unknown_group(ctx):
+    return _models(ctx, lambda d: d["feature_groups"].append({"group": "customer_churn"}))
+
+
+@case(
+    "model spec",
+    "a join key that is not a key of the labels (`entity_keys`)",
+    "error: <tmp>/models/churn.yaml: field 'feature_groups[0].join_key': 'account_id' is not one of the entity_keys (customer_id); add it to entity_keys or name an existing key",
+    unchanged="nothing runs",
+)
+def model_join_key_not_in_labels(ctx):
+    return _models(ctx, lambda d: d["feature_groups"][0].update(join_key="account_id"))
+
+
+@case(
+    "model spec",
+    "a join key whose type differs from the group's identifier",
+    "error: <tmp>/models/churn.yaml: field 'feature_groups[0].join_key': entity key 'customer_id' is Integral but customer_profile's record identifier 'customer_id' is String; use a key of the same type",
+    unchanged="nothing runs",
+)
+def model_join_key_type(ctx):
+    return _models(ctx, lambda d: d["entity_keys"].update(customer_id="Integral"))
+
+
+@case(
+    "model spec",
+    "two models with the same name (`Churn.yaml` beside `churn.yaml`)",
+    "error: <tmp>/models/churn.yaml: field 'name': two models named 'churn' (Churn.yaml); rename one",
+    unchanged="nothing runs",
+)
+def model_same_name(ctx):
+    return _models(ctx, lambda d: d.update(name="Churn"), name="Churn")
+
+
+@case(
+    "model spec",
+    "a model with no features",
+    "error: <tmp>/models/churn.yaml: field 'feature_groups': must be a non-empty list of {group, join_key, features}; a model needs features",
+    unchanged="nothing runs",
+)
+def model_without_features(ctx):
+    return _models(ctx, lambda d: d.update(feature_groups=[]))
 
 
 # -- inference ---------------------------------------------------------------------------------
@@ -380,32 +446,72 @@ def _params(ctx: Ctx, *args: str):
 
 @case(
     "generate_params_json.py",
-    "an unknown pipeline parameter (`--set NEstimatorz=1`)",
-    "error: --set NEstimatorz=1: unknown training pipeline parameter 'NEstimatorz'; parameters: Environment, Estimator, ExperimentName, FeatureGroupPrefix, FeatureStoreBackend, LabelEndDate, LabelStartDate, LabelsUri, MaxDepth, MinSamplesLeaf, MlflowTrackingUri, ModelName, ModelOutputS3Uri, NEstimators, PromotionMargin, SageMakerRoleArn, TrainingImageUri, TrainingInstanceType",
+    "an unknown pipeline parameter (`--set NEstimators=1`)",
+    "error: --set NEstimators=1: unknown training pipeline parameter 'NEstimators'; parameters: DataUri, Environment, ExperimentName, FeatureGroupPrefix, FeatureStoreBackend, LabelEndDate, LabelStartDate, LabelsUri, MlflowTrackingUri, Model, ModelOutputS3Uri, ModelSpecSha256, SageMakerRoleArn, TrainingImageUri, TrainingInstanceType, TrainingOverrides",
     unchanged="parameters file",
 )
 def params_unknown_parameter(ctx):
-    return _params(ctx, "--pipeline-type", "training", "--environment", "prod", "--set", "NEstimatorz=1")
+    return _params(
+        ctx,
+        "--pipeline-type",
+        "training",
+        "--model",
+        "churn",
+        "--environment",
+        "prod",
+        "--set",
+        "NEstimators=1",
+    )
 
 
 @case(
     "generate_params_json.py",
-    "a value of the wrong type (`--set NEstimators=many`)",
-    "error: --set NEstimators=many: parameter NEstimators='many' is not a valid Integer",
+    "a value of the wrong type (`--set BatchSize=many`)",
+    "error: --set BatchSize=many: parameter BatchSize='many' is not a valid Integer",
     unchanged="parameters file",
 )
 def params_bad_value(ctx):
-    return _params(ctx, "--pipeline-type", "training", "--environment", "prod", "--set", "NEstimators=many")
+    return _params(
+        ctx,
+        "--pipeline-type",
+        "inference",
+        "--model",
+        "churn",
+        "--environment",
+        "prod",
+        "--set",
+        "BatchSize=many",
+    )
 
 
 @case(
     "generate_params_json.py",
     "`--set` without `=`",
-    "error: --set 'NEstimators': expected NAME=VALUE",
+    "error: --set 'TrainingOverrides': expected NAME=VALUE",
     unchanged="parameters file",
 )
 def params_malformed_set(ctx):
-    return _params(ctx, "--pipeline-type", "training", "--environment", "prod", "--set", "NEstimators")
+    return _params(
+        ctx,
+        "--pipeline-type",
+        "training",
+        "--model",
+        "churn",
+        "--environment",
+        "prod",
+        "--set",
+        "TrainingOverrides",
+    )
+
+
+@case(
+    "generate_params_json.py",
+    "an unknown model (`--model churm`)",
+    "error: unknown model 'churm': no <repo>/models/churm.yaml; models defined in <repo>/models: churn, maintenance",
+    unchanged="parameters file",
+)
+def params_unknown_model(ctx):
+    return _params(ctx, "--pipeline-type", "training", "--model", "churm", "--environment", "prod")
 
 
 @case(
@@ -416,7 +522,7 @@ def params_malformed_set(ctx):
     exit_code=2,
 )
 def params_unknown_environment(ctx):
-    return _params(ctx, "--pipeline-type", "training", "--environment", "qa")
+    return _params(ctx, "--pipeline-type", "training", "--model", "churn", "--environment", "qa")
 
 
 # -- build_push_ecr.sh -------------------------------------------------------------------------
@@ -490,7 +596,7 @@ def _runner(ctx: Ctx, definition: str | Path, parameters: dict | str | None):
 @case(
     "local runner",
     "an unknown parameter in the parameters file",
-    "error: <tmp>/params.json: unknown parameter 'Trees'; the definition declares Environment, Estimator, ExperimentName, FeatureGroupPrefix, FeatureStoreBackend, LabelEndDate, LabelStartDate, LabelsUri, MaxDepth, MinSamplesLeaf, MlflowTrackingUri, ModelName, ModelOutputS3Uri, NEstimators, PromotionMargin, SageMakerRoleArn, TrainingImageUri, TrainingInstanceType",
+    "error: <tmp>/params.json: unknown parameter 'Trees'; the definition declares DataUri, Environment, ExperimentName, FeatureGroupPrefix, FeatureStoreBackend, LabelEndDate, LabelStartDate, LabelsUri, MlflowTrackingUri, Model, ModelOutputS3Uri, ModelSpecSha256, SageMakerRoleArn, TrainingImageUri, TrainingInstanceType, TrainingOverrides",
     unchanged="work folder",
 )
 def runner_unknown_parameter(ctx):
@@ -500,12 +606,12 @@ def runner_unknown_parameter(ctx):
 @case(
     "local runner",
     "a parameter value of the wrong type",
-    "error: <tmp>/params.json: parameter NEstimators='many' is not a valid Integer",
+    "error: <tmp>/params.json: parameter BatchSize='many' is not a valid Integer",
     unchanged="work folder",
 )
 def runner_bad_parameter_value(ctx):
     return _runner(
-        ctx, "pipelines/training.json", {"PipelineParameters": [{"Name": "NEstimators", "Value": "many"}]}
+        ctx, "pipelines/inference.json", {"PipelineParameters": [{"Name": "BatchSize", "Value": "many"}]}
     )
 
 
@@ -546,12 +652,20 @@ def _plan(ctx: Ctx, name: str, value: str):
 
 @case(
     "Terraform",
-    "a malformed cron (`cron(0 2 * *)`)",
-    'var.training_schedule_expression is "cron(0 2 * *)" training_schedule_expression must be an EventBridge cron with six fields, e.g. cron(0 2 * * ? *).',
+    "a model spec with a malformed cron (`cron(0 2 * *)`)",
+    "Each schedule_expression must be an EventBridge cron with six fields, e.g. cron(0 2 * * ? *).",
     unchanged="Terraform state",
 )
 def terraform_malformed_cron(ctx):
-    return _plan(ctx, "training_schedule_expression", "cron(0 2 * *)")
+    if ctx.terraform_root is None:
+        return _plan(ctx, "environment", "staging")  # skips, saying why
+    spec = ctx.terraform_root.parents[1] / "models" / "churn.yaml"
+    original = spec.read_text()
+    spec.write_text(original.replace("cron(0 2 * * ? *)", "cron(0 2 * *)"))
+    try:
+        return _plan(ctx, "environment", "staging")
+    finally:
+        spec.write_text(original)
 
 
 @case(

@@ -17,7 +17,7 @@ from ml_inference.settings import resolve
 
 pytestmark = pytest.mark.integration
 
-BASE = {"MLP_KAFKA_BOOTSTRAP_SERVERS": "b-1.example:9096"}
+BASE = {"MLP_MODEL": "churn", "MLP_KAFKA_BOOTSTRAP_SERVERS": "b-1.example:9096"}
 
 
 def test_scram_password_from_secrets_manager_json(aws):

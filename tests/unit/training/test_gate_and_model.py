@@ -16,7 +16,7 @@ from ml_training.validation import validate_training_set
 
 pytestmark = pytest.mark.unit
 
-SETTINGS = resolve(env={"MLP_LABELS_URI": "x.parquet", "MLP_MIN_ROWS": "10"})
+SETTINGS = resolve(env={"MLP_MODEL": "churn", "MLP_LABELS_URI": "x.parquet", "MLP_MIN_ROWS": "10"})
 
 
 def gate(**kw):

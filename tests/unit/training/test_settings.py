@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ml_platform.errors import ConfigError
+from ml_platform.errors import ConfigError, MLPlatformError
 from ml_training.settings import read_hyperparameters, resolve
 
 pytestmark = pytest.mark.unit
 
-BASE_ENV = {"MLP_LABELS_URI": "/data/labels.parquet"}
+BASE_ENV = {"MLP_MODEL": "churn", "MLP_LABELS_URI": "/data/labels.parquet"}
 
 
 def test_defaults_and_string_hyperparameters(tmp_path):
@@ -78,7 +78,41 @@ def test_unknown_hyperparameter_lists_the_known_ones(tmp_path):
 
 
 def test_labels_and_window_are_checked():
-    with pytest.raises(ConfigError, match="labels_uri is not set"):
+    with pytest.raises(ConfigError, match="model is not set: pass --model"):
         resolve(env={})
+    with pytest.raises(
+        ConfigError,
+        match=r"labels of model churn are at '\{data_uri\}/churn/labels.parquet', but data_uri is not set",
+    ):
+        resolve(env={"MLP_MODEL": "churn"})
     with pytest.raises(ConfigError, match="must be before"):
         resolve(env={**BASE_ENV, "MLP_LABEL_START_DATE": "2026-02-01", "MLP_LABEL_END_DATE": "2026-01-01"})
+
+
+def test_the_model_spec_is_below_env_hyperparameters_and_flags():
+    """models/churn.yaml says random_forest, 100 trees, depth 10, floor 0.6, labels under {data_uri}."""
+    spec_only = resolve(env={"MLP_MODEL": "churn", "MLP_DATA_URI": "s3://bucket"})
+    assert (spec_only.n_estimators, spec_only.max_depth, spec_only.promotion_floor) == (100, 10, 0.6)
+    assert spec_only.labels_uri == "s3://bucket/churn/labels.parquet"
+    assert spec_only.model_name == "churn-classifier"
+    env = {"MLP_MODEL": "churn", "MLP_DATA_URI": "s3://bucket", "MLP_N_ESTIMATORS": "7", "MLP_MAX_DEPTH": "3"}
+    assert resolve(env=env).n_estimators == 7
+    overridden = resolve(
+        env=env, hyperparameters={"overrides": '{"n_estimators": 9, "promotion_floor": 0.7}'}
+    )
+    assert (overridden.n_estimators, overridden.max_depth, overridden.promotion_floor) == (9, 3, 0.7)
+    explicit = resolve(env=env, hyperparameters={"overrides": '{"n_estimators": 9}', "n_estimators": "11"})
+    assert explicit.n_estimators == 11
+    assert resolve(env=env, hyperparameters={"n_estimators": ""}).n_estimators == 7  # "" sets nothing
+
+
+def test_overrides_must_name_known_settings():
+    with pytest.raises(ConfigError, match="overrides: unknown setting 'trees'"):
+        resolve(env=BASE_ENV, hyperparameters={"overrides": '{"trees": 3}'})
+    with pytest.raises(ConfigError, match="is not a JSON object"):
+        resolve(env=BASE_ENV, hyperparameters={"overrides": "[1]"})
+
+
+def test_a_spec_other_than_the_deployed_one_is_refused():
+    with pytest.raises(MLPlatformError, match="but the pipeline was deployed with 000000000000"):
+        resolve(env={**BASE_ENV, "MLP_MODEL_SPEC_SHA256": "0" * 64})
