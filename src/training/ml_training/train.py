@@ -12,6 +12,7 @@ from importlib.metadata import version as pkg_version
 from typing import Any
 
 import mlflow
+import pyarrow.parquet as pq
 from mlflow.models import infer_signature
 
 from ml_platform.config import FeatureStoreSettings
@@ -105,7 +106,8 @@ def run_training(settings: TrainingSettings, paths: ContainerPaths) -> TrainingR
             data = build_training_set(settings, store, as_of)
             # The exact rows the model learns from, for debugging a run (SageMaker uploads output/data).
             paths.output_data_dir.mkdir(parents=True, exist_ok=True)
-            data.frame.write_parquet(paths.output_data_dir / "training_set.parquet")
+            # pyarrow raises OSError (e.g. ENOSPC), which the job runner reports; Polars wraps it.
+            pq.write_table(data.frame.to_arrow(), paths.output_data_dir / "training_set.parquet")
             features = model_features(store.specs, spec.selection)
             checked = validate_training_set(data.frame, features, settings)
             x = to_model_input(data.frame, features)

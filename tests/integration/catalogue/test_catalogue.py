@@ -396,8 +396,8 @@ def inference_unknown_version(ctx):
 
 @case(
     "inference",
-    "an entity list without the id column",
-    "error: entity list <tmp>/entities.csv has no column 'customer_id' (columns: id); set entity_id_column",
+    "an entity list without a key column the model joins on",
+    "error: entity list <tmp>/entities.csv has no column(s) customer_id (columns: id); it needs every key the model joins on: customer_id",
     unchanged="Kafka topic",
 )
 def inference_entity_list_without_id_column(ctx):

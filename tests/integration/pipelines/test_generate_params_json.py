@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import boto3
 import pytest
@@ -31,10 +33,12 @@ def generate(tmp_path, *args):
 @pytest.mark.parametrize("environment", ["local", "staging", "prod"])
 @pytest.mark.parametrize("pipeline", ["training", "inference"])
 def test_writes_start_pipeline_execution_input(tmp_path, pipeline, environment):
-    result = generate(tmp_path, "--pipeline-type", pipeline, "--environment", environment)
+    result = generate(
+        tmp_path, "--pipeline-type", pipeline, "--model", "maintenance", "--environment", environment
+    )
     assert result.returncode == 0, result.stderr
     path = tmp_path / result.stdout.strip().rsplit("/", 1)[-1]
-    assert path.name.startswith(f"{pipeline}-{environment}-")
+    assert path.name.startswith(f"{pipeline}-{environment}-maintenance-")
     request = json.loads(path.read_text())
     assert set(request) == {
         "PipelineName",
@@ -43,48 +47,73 @@ def test_writes_start_pipeline_execution_input(tmp_path, pipeline, environment):
         "PipelineParameters",
         "ClientRequestToken",
     }
-    assert request["PipelineName"] == f"ml-platform-{environment}-{pipeline}"
+    assert request["PipelineName"] == f"ml-platform-{environment}-maintenance-{pipeline}"
     assert all(
         set(p) == {"Name", "Value"} and isinstance(p["Value"], str) for p in request["PipelineParameters"]
     )
     values = {p["Name"]: p["Value"] for p in request["PipelineParameters"]}
     assert values["Environment"] == environment
+    assert values["Model"] == "maintenance"
+    assert (
+        values["ModelSpecSha256"]
+        == hashlib.sha256((REPO_ROOT / "models" / "maintenance.yaml").read_bytes()).hexdigest()
+    )
     resolve_parameters(render(pipeline), request, str(path))  # the local runner accepts it
 
 
-def test_values_come_from_the_environment_tfvars(tmp_path):
+def test_values_come_from_the_environment_tfvars_and_the_model(tmp_path):
     result = generate(
-        tmp_path, "--pipeline-type", "training", "--environment", "staging", "--set", "MaxDepth=4"
+        tmp_path,
+        "--pipeline-type",
+        "training",
+        "--model",
+        "churn",
+        "--environment",
+        "staging",
+        "--set",
+        "TrainingInstanceType=ml.c5.xlarge",
     )
     request = json.loads((tmp_path / result.stdout.strip().rsplit("/", 1)[-1]).read_text())
     values = {p["Name"]: p["Value"] for p in request["PipelineParameters"]}
-    assert values["NEstimators"] == "200"  # terraform/staging/terraform.tfvars training_hyperparameters
-    assert values["MaxDepth"] == "4"  # --set wins
-    assert values["TrainingInstanceType"] == "ml.m5.large"
+    # terraform/staging/terraform.tfvars: training_hyperparameters = { churn = { n_estimators = "200", max_depth = "12" } }
+    assert json.loads(values["TrainingOverrides"]) == {"n_estimators": "200", "max_depth": "12"}
+    assert values["DataUri"] == "s3://ml-platform-staging-data-111111111111"
+    assert values["TrainingInstanceType"] == "ml.c5.xlarge"  # --set wins
+    assert "LabelsUri" not in values  # the job reads the spec's, under DataUri
+    other = generate(
+        tmp_path / "m", "--pipeline-type", "training", "--model", "maintenance", "--environment", "staging"
+    )
+    request = json.loads(Path(other.stdout.strip()).read_text())
+    assert {p["Name"]: p["Value"] for p in request["PipelineParameters"]}["TrainingOverrides"] == "{}"
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--set", "NEstimatorz=1"], "unknown training pipeline parameter 'NEstimatorz'"),
-        (["--set", "NEstimators=many"], "NEstimators='many' is not a valid Integer"),
-        (["--set", "NEstimators"], "expected NAME=VALUE"),
+        (["--set", "InferenceInstanceCount=many"], "InferenceInstanceCount='many' is not a valid Integer"),
+        (["--set", "BatchSize"], "expected NAME=VALUE"),
     ],
 )
 def test_bad_overrides_are_clear_errors(tmp_path, args, message):
-    result = generate(tmp_path, "--pipeline-type", "training", "--environment", "prod", *args)
+    pipeline = "training" if "NEstimatorz" in args[1] else "inference"
+    result = generate(
+        tmp_path, "--pipeline-type", pipeline, "--model", "churn", "--environment", "prod", *args
+    )
     assert result.returncode == 1
     assert message in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 
 def test_unknown_environment_is_refused(tmp_path):
-    result = generate(tmp_path, "--pipeline-type", "training", "--environment", "qa")
+    result = generate(tmp_path, "--pipeline-type", "training", "--model", "churn", "--environment", "qa")
     assert result.returncode == 2 and "invalid choice: 'qa'" in result.stderr
 
 
 def test_moto_starts_an_execution_with_the_generated_parameters(aws, tmp_path):
-    result = generate(tmp_path, "--pipeline-type", "inference", "--environment", "staging")
+    result = generate(
+        tmp_path, "--pipeline-type", "inference", "--model", "churn", "--environment", "staging"
+    )
     params = json.loads((tmp_path / result.stdout.strip().rsplit("/", 1)[-1]).read_text())
     sagemaker = boto3.client("sagemaker")
     sagemaker.create_pipeline(

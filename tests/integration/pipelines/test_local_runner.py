@@ -35,10 +35,16 @@ def request(pairs: dict[str, str]) -> dict:
 
 
 def test_both_pipelines_run_locally(local_platform, kafka_broker, runner_env, tmp_path, capsys):
-    common = {"Environment": "local", "FeatureStoreBackend": "local", "MlflowTrackingUri": runner_env}
+    common = {
+        "Environment": "local",
+        "FeatureStoreBackend": "local",
+        "MlflowTrackingUri": runner_env,
+        "Model": "churn",
+    }
+    overrides = '{"n_estimators": "30"}'
     training = run_pipeline(
         REPO_ROOT / "pipelines" / "training.json",
-        request({**common, "LabelsUri": str(local_platform.labels), "NEstimators": "30"}),
+        request({**common, "LabelsUri": str(local_platform.labels), "TrainingOverrides": overrides}),
         work=tmp_path / "runs",
         repo=REPO_ROOT,
     )
@@ -55,10 +61,12 @@ def test_both_pipelines_run_locally(local_platform, kafka_broker, runner_env, tm
             / "hyperparameters.json"
         ).read_text()
     )
-    assert hyper["n_estimators"] == "30" and all(isinstance(v, str) for v in hyper.values())
+    assert hyper["overrides"] == overrides and all(isinstance(v, str) for v in hyper.values())
     mlflow.set_tracking_uri(runner_env)
-    version = MlflowClient().get_model_version_by_alias("churn-classifier", "champion")
+    client = MlflowClient()
+    version = client.get_model_version_by_alias("churn-classifier", "champion")
     assert version.tags["pipeline_execution_arn"].endswith(training.execution_id)
+    assert client.get_run(version.run_id).data.params["n_estimators"] == "30"  # the override reached the job
 
     topic = f"runner-{uuid.uuid4().hex[:8]}"
     inference = run_pipeline(
@@ -102,6 +110,7 @@ def test_failing_step_stops_the_run_with_its_reason(local_platform, runner_env, 
         json.dumps(
             request(
                 {
+                    "Model": "churn",
                     "FeatureStoreBackend": "local",
                     "MlflowTrackingUri": runner_env,
                     "LabelsUri": str(local_platform.labels),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import mlflow
@@ -11,7 +12,7 @@ from mlflow import MlflowClient
 
 from ml_platform.model_input import model_features, to_model_input
 from ml_platform.specs import SpecRegistry
-from tests.conftest import SPECS_DIR
+from tests.conftest import REPO_ROOT, SPECS_DIR
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -50,7 +51,7 @@ def test_first_run_registers_and_promotes_a_model_that_loads_and_predicts(traine
     assert str(client.get_model_version_by_alias(MODEL, "champion").version) == "1"
     model = mlflow.sklearn.load_model(f"models:/{MODEL}@champion")
     specs = SpecRegistry.from_directory(SPECS_DIR)
-    features = model_features(specs, list(specs))
+    features = model_features(specs, ["customer_profile", "customer_activity", "customer_billing"])
     rows = pl.DataFrame({f.name: [None, None] for f in features}).with_columns(
         pl.Series("plan", ["basic", "premium"]), pl.Series("sessions_7d", [1, 30])
     )
@@ -61,8 +62,15 @@ def test_first_run_registers_and_promotes_a_model_that_loads_and_predicts(traine
     for metric in ("accuracy", "precision", "recall", "f1", "roc_auc", "gini", "log_loss"):
         assert f"holdout_{metric}" in run.data.metrics
     assert run.data.metrics["holdout_roc_auc"] >= 0.7
-    assert run.data.tags["feature_groups"] == "customer_activity,customer_billing,customer_profile"
+    assert run.data.tags["feature_groups"] == "customer_profile,customer_activity,customer_billing"
     assert len(run.data.tags["spec_sha256.customer_profile"]) == 64
+    spec_hash = hashlib.sha256((REPO_ROOT / "models" / "churn.yaml").read_bytes()).hexdigest()
+    assert run.data.tags["model_spec"] == "churn" and run.data.tags["model_spec_sha256"] == spec_hash
+    version = client.get_model_version(MODEL, "1")
+    assert version.tags["model_spec_sha256"] == spec_hash
+    selection = json.loads(version.tags["feature_selection"])
+    assert list(selection) == ["customer_profile", "customer_activity", "customer_billing"]
+    assert selection["customer_billing"]["join_key"] == "customer_id"
     assert "training_set_as_of" in run.data.tags
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id, "evaluation")}
     assert {
@@ -100,9 +108,9 @@ def test_worse_model_becomes_challenger_and_champion_stays(trained):
         ({"min_rows": "100000"}, "fewer than min_rows=100000"),
         ({"min_class_share": "0.45"}, "below min_class_share=0.45"),
         ({"max_null_ratio": "0.01"}, "exceeds max_null_ratio=0.01"),
-        ({"label_column": "customer_id"}, "must be different columns"),
-        ({"label_column": "outcome"}, "missing column(s) outcome"),
-        ({"feature_groups": "customer_profile,nope"}, "unknown feature group 'nope'"),
+        ({"model": "nope"}, "unknown model 'nope'"),
+        ({"overrides": '{"trees": 1}'}, "overrides: unknown setting 'trees'"),
+        ({"labels_uri": "/nonexistent/labels.parquet"}, "/nonexistent/labels.parquet"),
         ({"n_estimators": "many"}, "n_estimators='many' is not an integer"),
     ],
 )
