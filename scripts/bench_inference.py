@@ -32,9 +32,9 @@ AS_OF = datetime(2026, 6, 30, tzinfo=UTC)
 
 
 def build_store(state: Path, entities: int, seed: int = 3) -> None:
-    from ml_platform.demo_data import GROUPS, current_population, generate
     from ml_platform.feature_store.local import LocalFeatureStore
     from ml_platform.specs import SpecRegistry
+    from ml_platform_local.churn_data import GROUPS, current_population, generate
 
     specs = SpecRegistry.from_directory(REPO / "feature_groups")
     store = LocalFeatureStore(specs, state / "feature-store")
@@ -96,7 +96,7 @@ def _message(key: str, score: float) -> str:
 
 def _run_job(state: Path, env: dict[str, str], run: int) -> dict:
     """The job as a subprocess on a fresh broker: rows/s from features to the last ack, its own peak RSS."""
-    from ml_platform.local_broker import LocalKafkaBroker
+    from ml_platform_local.broker import LocalKafkaBroker
 
     with LocalKafkaBroker(state / f"broker-job-{run}") as broker:
         started = time.time()
@@ -127,7 +127,7 @@ def _run_raw(state: Path, run: int, keys: list[str], scores: np.ndarray) -> floa
     """Rows/s of a bare producer sending the pre-built messages (the ceiling)."""
     from confluent_kafka import Producer
 
-    from ml_platform.local_broker import LocalKafkaBroker
+    from ml_platform_local.broker import LocalKafkaBroker
 
     values = [_message(k, float(s)) for k, s in zip(keys, scores, strict=True)]
     with LocalKafkaBroker(state / f"broker-raw-{run}") as broker:
@@ -146,7 +146,7 @@ def _run_loop(state: Path, run: int, keys: list[str], scores: np.ndarray) -> flo
     import pandas as pd
     from confluent_kafka import Producer
 
-    from ml_platform.local_broker import LocalKafkaBroker
+    from ml_platform_local.broker import LocalKafkaBroker
 
     frame = pd.DataFrame({"customer_id": keys, "score": scores})
     with LocalKafkaBroker(state / f"broker-loop-{run}") as broker:

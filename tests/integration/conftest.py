@@ -16,11 +16,11 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from ml_platform.demo_data import GROUPS, write_demo_data
 from ml_platform.feature_store.local import LocalFeatureStore
 from ml_platform.feature_store.records import read_input_file
-from ml_platform.local_broker import LocalKafkaBroker
 from ml_platform.specs import FeatureGroupSpec, SpecRegistry
+from ml_platform_local.broker import LocalKafkaBroker
+from ml_platform_local.churn_data import GROUPS, write_demo_data
 from tests.conftest import MODELS_DIR, SPECS_DIR
 from tests.emulators.featurestore_runtime import FeatureStoreRuntimeEmulator
 

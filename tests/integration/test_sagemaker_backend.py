@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 import pytest
 
-from ml_platform.demo_data import GROUPS, generate
 from ml_platform.errors import FeatureStoreError, RecordValidationError
 from ml_platform.feature_store.local import LocalFeatureStore
 from ml_platform.feature_store.offline import write_offline
 from ml_platform.feature_store.records import validate_records
 from ml_platform.feature_store.sagemaker import SageMakerFeatureStore
+from ml_platform_local.churn_data import GROUPS, generate
 
 pytestmark = pytest.mark.integration
 

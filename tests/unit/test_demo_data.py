@@ -9,10 +9,10 @@ import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 
-from ml_platform import demo_maintenance
-from ml_platform.demo_data import GROUPS, generate
-from ml_platform.demos import prepare
 from ml_platform.feature_store.local import LocalFeatureStore
+from ml_platform_local import maintenance_data
+from ml_platform_local.churn_data import GROUPS, generate
+from ml_platform_local.demos import prepare
 
 pytestmark = pytest.mark.unit
 
@@ -55,7 +55,7 @@ def test_plain_model_reaches_auc_on_time_based_holdout(specs, tmp_path):
 
 
 def test_maintenance_data_is_deterministic_and_messy():
-    a, b = demo_maintenance.generate(60, end=END), demo_maintenance.generate(60, end=END)
+    a, b = maintenance_data.generate(60, end=END), maintenance_data.generate(60, end=END)
     assert all(a[k].equals(b[k]) for k in a)
     telemetry = a["machine_telemetry"]
     assert (

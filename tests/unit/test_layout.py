@@ -46,3 +46,22 @@ def test_model_libraries_are_locked_to_the_same_versions_in_both_apps():
     inference = _locked_versions(REPO_ROOT / "src" / "inference" / "uv.lock")
     for package in ("scikit-learn", "skops", "numpy", "scipy", "mlflow"):
         assert training[package] == inference[package], package
+
+
+@pytest.mark.parametrize("app", sorted(APPS))
+def test_the_images_do_not_install_the_local_tools(app):
+    """The images install their app's lock: no local broker, no demo data, no local runner."""
+    locked = _locked_versions(REPO_ROOT / "src" / app / "uv.lock")
+    assert "noida-db" not in locked and "ml-platform-local" not in locked
+    assert "noida-db" in _locked_versions(REPO_ROOT / "uv.lock")  # the check looks at the right names
+    package = REPO_ROOT / "src" / app / APPS[app]
+    common = REPO_ROOT / "src" / "common" / "ml_platform"
+    importers = [
+        p
+        for folder in (package, common)
+        for p in folder.rglob("*.py")
+        if "ml_platform_local" in p.read_text()
+    ]
+    assert [p.relative_to(REPO_ROOT) for p in importers] == [
+        Path("src/common/ml_platform/cli.py")
+    ]  # lazy, guarded

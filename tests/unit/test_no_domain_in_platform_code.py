@@ -13,7 +13,7 @@ pytestmark = pytest.mark.unit
 
 # The churn example's vocabulary: its model, label, groups and entity.
 CHURN = re.compile(r"churn|customer_|customer[- ]?id|C0000", re.IGNORECASE)
-DEMO_GENERATORS = {"demo_data.py", "demo_maintenance.py", "demos.py"}
+DEMO_GENERATORS = {"churn_data.py", "maintenance_data.py", "demos.py"}  # in src/local, not in the images
 
 
 def platform_files():

@@ -8,7 +8,7 @@ import pytest
 
 from ml_platform.errors import ConfigError
 from ml_platform.pipelines.definitions import PIPELINES, canonical, parameters, render, sources
-from ml_platform.pipelines.local_runner import Execution, resolve_parameters, step_order
+from ml_platform_local.runner import Execution, resolve_parameters, step_order
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.unit

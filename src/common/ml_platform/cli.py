@@ -15,7 +15,6 @@ from datetime import date
 from pathlib import Path
 
 from ml_platform.config import BACKENDS, FeatureStoreSettings, model_specs_dir
-from ml_platform.demos import DEMOS, prepare
 from ml_platform.errors import MLPlatformError
 from ml_platform.feature_store import open_feature_store
 from ml_platform.feature_store.records import read_input_file
@@ -109,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("generate-demo-data", help="write an example model's deterministic demo data")
     p.add_argument("--output", "-o", type=Path, required=True, help="folder for <group>.parquet and labels")
-    p.add_argument("--model", choices=DEMOS, default=DEMOS[0], help=f"example model (default {DEMOS[0]})")
+    p.add_argument("--model", default=None, help="example model (default: the first bundled one)")
     p.add_argument("--size", type=int, help="entities to generate (default: the example's own size)")
     p.add_argument(
         "--end-date", type=date.fromisoformat, help="last day of the history (default: today, UTC)"
@@ -153,6 +152,15 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(record, indent=2))
         return 0
     if args.command == "generate-demo-data":
+        try:  # a local tool: in the development environment, not in the images
+            from ml_platform_local.demos import DEMOS, prepare
+        except ImportError:
+            raise MLPlatformError(
+                "generate-demo-data needs ml-platform-local (the development environment: `make sync`)"
+            ) from None
+        args.model = args.model or DEMOS[0]
+        if args.model not in DEMOS:
+            raise MLPlatformError(f"--model {args.model!r}: no demo data; examples: {', '.join(DEMOS)}")
         if args.size is not None and args.size < 10:
             raise MLPlatformError("--size must be at least 10")
         store = open_feature_store(_settings(args)) if args.ingest else None

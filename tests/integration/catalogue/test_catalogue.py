@@ -20,8 +20,8 @@ from confluent_kafka.admin import AdminClient
 from mlflow import MlflowClient
 
 from ml_platform.feature_store.local import LocalFeatureStore
-from ml_platform.local_broker import LocalKafkaBroker
 from ml_platform.specs import SpecRegistry
+from ml_platform_local.broker import LocalKafkaBroker
 from tests.conftest import MODELS_DIR, REPO_ROOT, SPECS_DIR, tree_digest
 from tests.integration.catalogue.cases import CASES, DOC, case, render
 from tests.integration.conftest import LocalPlatform
@@ -586,9 +586,7 @@ def _runner(ctx: Ctx, definition: str | Path, parameters: dict | str | None):
         path = ctx.tmp / "params.json"
         path.write_text(parameters if isinstance(parameters, str) else json.dumps(parameters))
         args = ["--parameters", path]
-    result = ctx.run(
-        sys.executable, "-m", "ml_platform.pipelines.local_runner", definition, *args, "--work-dir", work
-    )
+    result = ctx.run(sys.executable, "-m", "ml_platform_local.runner", definition, *args, "--work-dir", work)
     assert not work.exists() or list(work.iterdir()) == []
     return result
 

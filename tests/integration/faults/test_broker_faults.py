@@ -21,10 +21,10 @@ from collections import defaultdict
 
 import pytest
 
-from ml_platform.demo_data import current_population
 from ml_platform.feature_store.local import LocalFeatureStore
-from ml_platform.local_broker import LocalKafkaBroker
 from ml_platform.specs import SpecRegistry
+from ml_platform_local.broker import LocalKafkaBroker
+from ml_platform_local.churn_data import current_population
 from tests.conftest import SPECS_DIR
 from tests.integration.conftest import LocalPlatform
 from tests.integration.inference.test_inference_job import AS_OF, consume_all, publish_args

@@ -66,7 +66,7 @@ def test_local_runner_refuses_a_work_folder_without_room(full_disk, tmp_path):
         "1m",
         sys.executable,
         "-m",
-        "ml_platform.pipelines.local_runner",
+        "ml_platform_local.runner",
         "pipelines/training.json",
         "--work-dir",
         str(work),

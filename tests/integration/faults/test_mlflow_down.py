@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from ml_platform.local_broker import free_port
+from ml_platform_local.broker import free_port
 from tests.integration.inference.test_inference_job import consume_all, publish_args, run_inference
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -18,8 +18,8 @@ from confluent_kafka import Consumer
 from mlflow import MlflowClient
 
 from ml_platform.feature_store.local import LocalFeatureStore
-from ml_platform.local_broker import free_port
 from ml_platform.specs import SpecRegistry
+from ml_platform_local.broker import free_port
 from tests.conftest import SPECS_DIR
 from tests.integration.conftest import END
 

@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from ml_platform.pipelines.definitions import render
-from ml_platform.pipelines.local_runner import resolve_parameters
+from ml_platform_local.runner import resolve_parameters
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.integration

@@ -12,7 +12,7 @@ import pytest
 from mlflow import MlflowClient
 
 from ml_platform.pipelines.definitions import render
-from ml_platform.pipelines.local_runner import StepFailedError, run_pipeline
+from ml_platform_local.runner import StepFailedError, run_pipeline
 from tests.conftest import REPO_ROOT, SPECS_DIR
 from tests.integration.inference.test_inference_job import AS_OF, consume_all, expected_population
 
@@ -124,7 +124,7 @@ def test_failing_step_stops_the_run_with_its_reason(local_platform, runner_env, 
         [
             sys.executable,
             "-m",
-            "ml_platform.pipelines.local_runner",
+            "ml_platform_local.runner",
             str(definition),
             "--parameters",
             str(params),

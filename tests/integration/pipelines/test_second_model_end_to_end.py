@@ -18,9 +18,9 @@ import polars as pl
 import pytest
 from mlflow import MlflowClient
 
-from ml_platform.demos import prepare
 from ml_platform.feature_store.local import LocalFeatureStore
 from ml_platform.specs import SpecRegistry
+from ml_platform_local.demos import prepare
 from tests import reference
 from tests.conftest import MODELS_DIR, REPO_ROOT, SPECS_DIR
 from tests.integration.inference.test_inference_job import consume_all
@@ -93,7 +93,7 @@ def runner(state, *args: str) -> subprocess.CompletedProcess:
         [
             sys.executable,
             "-m",
-            "ml_platform.pipelines.local_runner",
+            "ml_platform_local.runner",
             *args,
             "--work-dir",
             str(state / "runs"),

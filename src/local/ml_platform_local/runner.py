@@ -28,7 +28,7 @@ from typing import Any
 
 from ml_platform.config import find_upwards, state_dir
 from ml_platform.errors import ConfigError, MLPlatformError
-from ml_platform.local_broker import LocalKafkaBroker
+from ml_platform_local.broker import LocalKafkaBroker
 
 APPS = {"Training": ("training", ["ml-training", "train"]), "Processing": ("inference", None)}
 

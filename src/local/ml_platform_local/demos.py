@@ -10,32 +10,32 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from ml_platform import demo_data, demo_maintenance
 from ml_platform.feature_store import FeatureStore
 from ml_platform.feature_store.records import read_input_file
+from ml_platform_local import churn_data, maintenance_data
 
 DEMOS = ("churn", "maintenance")
 
 
 def _churn(folder: Path, store: FeatureStore | None, size: int | None, end: date | None, log) -> dict:
-    paths = demo_data.write_demo_data(folder, n_customers=size or 5000, end=end)
-    for group in demo_data.GROUPS if store else ():
+    paths = churn_data.write_demo_data(folder, n_customers=size or 5000, end=end)
+    for group in churn_data.GROUPS if store else ():
         report = store.ingest(group, read_input_file(paths[group]), source=str(paths[group]))
         log(f"ingested {report.rows:>8,} rows into {group}")
     return paths
 
 
 def _maintenance(folder: Path, store: FeatureStore | None, size: int | None, end: date | None, log) -> dict:
-    paths = demo_maintenance.write_demo_data(folder, n_machines=size or 400, end=end)
+    paths = maintenance_data.write_demo_data(folder, n_machines=size or 400, end=end)
     if store is None:
         return paths
-    for group in demo_maintenance.GROUPS:
+    for group in maintenance_data.GROUPS:
         report = store.ingest(group, read_input_file(paths[group]), source=str(paths[group]))
         log(f"ingested {report.rows:>8,} rows into {group}")
-    fixes = paths[demo_maintenance.CORRECTIONS]
+    fixes = paths[maintenance_data.CORRECTIONS]
     report = store.ingest("machine_telemetry", read_input_file(fixes), source=str(fixes))
     log(f"ingested {report.rows:>8,} corrected re-sends into machine_telemetry")
-    deleted = demo_maintenance.deletion_times(read_input_file(paths[demo_maintenance.DELETIONS]))
+    deleted = maintenance_data.deletion_times(read_input_file(paths[maintenance_data.DELETIONS]))
     for machine_id, at in deleted:
         store.delete_record("machine_telemetry", machine_id, at)
     log(f"deleted  {len(deleted):>8,} retracted readings from machine_telemetry")
