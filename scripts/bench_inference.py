@@ -174,6 +174,8 @@ def measure(entities: int, runs: int, *, baselines: bool = True) -> dict:
             **os.environ,
             "MLP_STATE_DIR": str(state),
             "MLP_FEATURE_SPECS_DIR": str(REPO / "feature_groups"),
+            "MLP_MODEL_SPECS_DIR": str(REPO / "models"),
+            "MLP_MODEL": "churn",  # the bundled example the benchmark data is shaped like
             "MLP_MLFLOW_TRACKING_URI": f"sqlite:///{state / 'mlflow.db'}",
             "MLFLOW_DISABLE_TELEMETRY": "true",
         }
