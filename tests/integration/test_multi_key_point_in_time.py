@@ -151,7 +151,7 @@ def backend(request, tmp_path):
     return sagemaker
 
 
-@settings(max_examples=20, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(max_examples=12, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(
     user_batches=groups_st,
     item_batches=groups_st,
