@@ -1,6 +1,7 @@
-"""Settings read from the environment, in one place.
+"""Where things are (state, specs), and the feature store's settings.
 
-Every setting has an ``MLP_`` environment variable; command-line flags override them.
+Every setting has an ``MLP_`` environment variable; command-line flags override them. The
+settings are declared with :mod:`ml_platform.settings_table`, the one settings layer.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from ml_platform import settings_table as st
 from ml_platform.errors import ConfigError
 
 BACKENDS = ("local", "sagemaker")
@@ -59,64 +62,76 @@ def model_specs_dir(env: Mapping[str, str] | None = None) -> Path:
     return found
 
 
+def _at_least_one(value: int) -> bool:
+    return value >= 1
+
+
 @dataclass(frozen=True, kw_only=True)
 class FeatureStoreSettings:
-    """Which feature store backend to use and where it lives.
+    """Which feature store backend to use and where it lives (``MLP_FEATURE_*`` variables).
 
-    Attributes:
-        backend: ``local`` (Parquet + SQLite on disk) or ``sagemaker``.
-        specs_dir: folder of ``<group>.yaml`` spec files.
-        local_root: root folder of the local backend.
-        group_name_prefix: prefix of the deployed SageMaker feature group names
-            (for example ``ml-platform-staging-``); the spec name follows it.
-        region: AWS region for the sagemaker backend (boto3 default when empty).
-        max_workers: concurrent PutRecord calls of the sagemaker backend.
-        max_attempts: attempts per call when SageMaker throttles.
+    The ``group_name_prefix`` of deployed SageMaker groups (e.g. ``ml-platform-staging-``) is
+    followed by the spec name; ``region`` is boto3's (``AWS_REGION``/``AWS_DEFAULT_REGION``).
     """
 
-    backend: str = "local"
-    specs_dir: Path
-    local_root: Path
-    group_name_prefix: str = ""
+    feature_store_backend: str = st.setting(
+        "local",
+        st.text,
+        "feature store backend",
+        choices=BACKENDS,
+        error="{env}={raw!r} is not a feature store backend; use one of local, sagemaker",
+    )
+    feature_specs_dir: str = st.setting(
+        "", st.text, "folder of feature group specs (default: feature_groups/ upwards)"
+    )
+    feature_store_root: str = st.setting(
+        "", st.text, "local backend folder (default: $MLP_STATE_DIR/feature-store)"
+    )
+    feature_group_prefix: str = st.setting("", st.text, "deployed group name = prefix + spec name")
+    feature_store_max_workers: int = st.setting(
+        8, st.integer, "concurrent PutRecord calls", check=_at_least_one, requirement=">= 1"
+    )
+    feature_store_max_attempts: int = st.setting(
+        6, st.integer, "attempts per call when SageMaker throttles", check=_at_least_one, requirement=">= 1"
+    )
     region: str | None = None
-    max_workers: int = 8
-    max_attempts: int = 6
-
-    def __post_init__(self) -> None:
-        if self.backend not in BACKENDS:
-            raise ConfigError(
-                f"MLP_FEATURE_STORE_BACKEND={self.backend!r} is not a feature store backend; "
-                f"use one of {', '.join(BACKENDS)}"
-            )
-        if self.max_workers < 1:
-            raise ConfigError(f"MLP_FEATURE_STORE_MAX_WORKERS must be >= 1, got {self.max_workers}")
-        if self.max_attempts < 1:
-            raise ConfigError(f"MLP_FEATURE_STORE_MAX_ATTEMPTS must be >= 1, got {self.max_attempts}")
+    state: Path = Path(DEFAULT_STATE_DIR)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> FeatureStoreSettings:
-        """Settings from ``MLP_*`` variables; keyword arguments that are not None win."""
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> FeatureStoreSettings:
+        """Settings from ``MLP_*`` variables; keyword arguments that are not None win
+        (``backend``, ``specs_dir``, ``local_root``, ``group_name_prefix``: the CLI's flags)."""
         env = os.environ if env is None else env
-        values = {
-            "backend": env.get("MLP_FEATURE_STORE_BACKEND", "local"),
-            "specs_dir": specs_dir(env) if overrides.get("specs_dir") is None else None,
-            "local_root": Path(env["MLP_FEATURE_STORE_ROOT"]).resolve()
-            if env.get("MLP_FEATURE_STORE_ROOT")
-            else state_dir(env) / "feature-store",
-            "group_name_prefix": env.get("MLP_FEATURE_GROUP_PREFIX", ""),
-            "region": env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
-            "max_workers": _int(env, "MLP_FEATURE_STORE_MAX_WORKERS", 8),
-            "max_attempts": _int(env, "MLP_FEATURE_STORE_MAX_ATTEMPTS", 6),
-        }
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        names = {"backend": "feature_store_backend", "specs_dir": "feature_specs_dir"}
+        names |= {"local_root": "feature_store_root", "group_name_prefix": "feature_group_prefix"}
+        flags = {names[k]: str(v) for k, v in overrides.items() if v is not None}
+        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None
+        return st.resolve_table(cls, flags=flags, env=env, region=region, state=state_dir(env))
 
+    @property
+    def backend(self) -> str:
+        return self.feature_store_backend
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not an integer") from None
+    @property
+    def specs_dir(self) -> Path:
+        return specs_dir({"MLP_FEATURE_SPECS_DIR": self.feature_specs_dir})
+
+    @property
+    def local_root(self) -> Path:
+        return (
+            Path(self.feature_store_root).resolve()
+            if self.feature_store_root
+            else self.state / "feature-store"
+        )
+
+    @property
+    def group_name_prefix(self) -> str:
+        return self.feature_group_prefix
+
+    @property
+    def max_workers(self) -> int:
+        return self.feature_store_max_workers
+
+    @property
+    def max_attempts(self) -> int:
+        return self.feature_store_max_attempts

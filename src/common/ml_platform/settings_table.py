@@ -1,13 +1,21 @@
-"""Settings declared once as a table of fields, read from several sources in order.
+"""The one settings layer: typed settings declared once, as fields of a frozen dataclass, and
+read from several sources in order.
 
-Each field has an environment variable ``MLP_<NAME>``, a SageMaker hyperparameter or
-argument key ``<name>`` (values arrive as strings) and a flag ``--<name-with-dashes>``.
-Later sources win: default < model spec < environment < hyperparameters < flags.
+Each setting (``name: type = setting(default, parse, help, ...)``) has an environment
+variable ``MLP_<NAME>``, a SageMaker hyperparameter or argument key ``<name>`` (values arrive
+as strings) and a flag ``--<name-with-dashes>``. Later sources win: default < model spec <
+environment < hyperparameters < flags. Every error names the source and the setting.
+
+Why not pydantic-settings: its errors name the field, not the source the bad value came
+from, and the user-facing messages (``docs/bad-input.md``) say which hyperparameter file,
+variable or flag to fix; SageMaker's all-strings hyperparameters need the same conversions
+as environment variables, which this layer applies once per source.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -82,6 +90,37 @@ class Field:
     check: Callable[[Any], bool] | None = None
     requirement: str = ""
     secret: bool = False
+    env: str = ""  # the environment variable; default MLP_<NAME>
+    error: str = ""  # a message of its own for a bad value: {env} and {raw} are filled in
+
+    @property
+    def env_name(self) -> str:
+        return self.env or f"MLP_{self.name.upper()}"
+
+
+_SETTING = "ml_platform.setting"
+
+
+def setting(default: Any, parse: Callable[[str], Any], help: str, **options: Any) -> Any:
+    """A dataclass field that is a setting (see :class:`Field` for the options)."""
+    declared = Field("", parse, default, help, **options)
+    return dataclasses.field(default=default, repr=not declared.secret, metadata={_SETTING: declared})
+
+
+def from_field(declared: Field) -> Any:
+    """A dataclass field for a setting declared elsewhere (e.g. a shared hyperparameter)."""
+    return dataclasses.field(
+        default=declared.default, repr=not declared.secret, metadata={_SETTING: declared}
+    )
+
+
+def table(cls: type) -> tuple[Field, ...]:
+    """The settings of a settings dataclass, in declaration order."""
+    return tuple(
+        dataclasses.replace(f.metadata[_SETTING], name=f.name, default=f.default)
+        for f in fields(cls)
+        if _SETTING in f.metadata
+    )
 
 
 def convert(field: Field, raw: Any, source: str) -> Any:
@@ -95,9 +134,15 @@ def convert(field: Field, raw: Any, source: str) -> Any:
     try:
         value = field.parse(value_text)
     except (ValueError, ConfigError):
+        if field.error:
+            raise ConfigError(field.error.format(env=field.env_name, raw=raw)) from None
         raise ConfigError(
             f"{source}: {field.name}={shown} is not {_KINDS.get(field.parse, 'valid')}"
         ) from None
+    if field.error and (
+        (field.choices and value not in field.choices) or (field.check and not field.check(value))
+    ):
+        raise ConfigError(field.error.format(env=field.env_name, raw=raw))
     if field.choices and value not in field.choices:
         raise ConfigError(
             f"{source}: {field.name}={shown} is not allowed; use one of {', '.join(field.choices)}"
@@ -137,13 +182,12 @@ def add_arguments(parser: argparse.ArgumentParser, table: Sequence[Field], title
             dest=f.name,
             default=None,
             metavar=f.name.upper() if not f.choices else "{" + ",".join(f.choices) + "}",
-            help=f"{f.help} (env MLP_{f.name.upper()}{shown})",
+            help=f"{f.help} (env {f.env_name}{shown})",
         )
 
 
 def resolve_table(
     cls: type[T],
-    table: Sequence[Field],
     *,
     flags: Mapping[str, Any] | None = None,
     overrides: Mapping[str, str] | None = None,
@@ -152,18 +196,15 @@ def resolve_table(
     spec_values: Mapping[str, Any] | None = None,
     **derived: Any,
 ) -> T:
-    """Build ``cls`` (a dataclass whose fields are ``table``, then ``derived``) from defaults, the
-    model spec's values (already checked), env, overrides and flags."""
-    names = [f.name for f in fields(cls) if f.name not in derived]
-    assert names == [f.name for f in table], "settings class and table differ"
+    """Build the settings dataclass ``cls`` from defaults, the model spec's values (already
+    checked), env, overrides and flags; ``derived`` gives its fields that are not settings."""
     values: dict[str, Any] = dict(derived)
-    for f in table:
+    for f in table(cls):
         value = f.default
         if spec_values and spec_values.get(f.name) is not None:
             value = spec_values[f.name]
-        env_name = f"MLP_{f.name.upper()}"
-        if env.get(env_name, "") != "":
-            value = convert(f, env[env_name], f"environment {env_name}")
+        if env.get(f.env_name, "") != "":
+            value = convert(f, env[f.env_name], f"environment {f.env_name}")
         # An empty value (e.g. a pipeline parameter left at its "" default) sets nothing.
         if overrides and _given(overrides.get(f.name)):
             value = convert(f, overrides[f.name], overrides_source)

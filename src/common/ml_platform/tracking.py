@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ml_platform import settings_table as st
 from ml_platform.config import state_dir
 from ml_platform.errors import ConfigError, MLPlatformError
 
@@ -32,19 +33,29 @@ class TrackingUnreachableError(MLPlatformError):
 _ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:mlflow-tracking-server/[A-Za-z0-9-]+$")
 
 
+@dataclass(frozen=True, kw_only=True)
+class MlflowEnvironment:
+    """The MLflow settings both jobs read from the environment (the one settings layer)."""
+
+    mlflow_tracking_uri: str = st.setting(
+        "", st.text, "sqlite:///..., http(s)://... or a SageMaker MLflow ARN"
+    )
+    mlflow_connect_timeout_s: float = st.setting(
+        DEFAULT_CONNECT_TIMEOUT_S,
+        st.number,
+        "seconds to wait for an http(s) tracking server to accept a connection",
+        check=lambda v: v > 0,
+        error="{env}={raw!r} is not a positive number of seconds; set e.g. 20 (the default) or unset it",
+    )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> MlflowEnvironment:
+        return st.resolve_table(cls, env=env)
+
+
 def connect_timeout_s(env: Mapping[str, str]) -> float:
     """``MLP_MLFLOW_CONNECT_TIMEOUT_S`` (default 20), checked."""
-    raw = env.get("MLP_MLFLOW_CONNECT_TIMEOUT_S") or str(DEFAULT_CONNECT_TIMEOUT_S)
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not value > 0:
-        raise ConfigError(
-            f"MLP_MLFLOW_CONNECT_TIMEOUT_S={raw!r} is not a positive number of seconds; "
-            f"set e.g. 20 (the default) or unset it"
-        )
-    return value
+    return MlflowEnvironment.from_env(env).mlflow_connect_timeout_s
 
 
 @dataclass(frozen=True)
@@ -56,7 +67,7 @@ class TrackingSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, uri: str | None = None) -> TrackingSettings:
         env = os.environ if env is None else env
-        uri = uri or env.get("MLP_MLFLOW_TRACKING_URI") or ""
+        uri = uri or MlflowEnvironment.from_env(env).mlflow_tracking_uri
         if not uri:
             folder = state_dir(env) / "mlflow"
             folder.mkdir(parents=True, exist_ok=True)

@@ -23,119 +23,91 @@ from ml_platform.model_specs import ModelSpec, load_job_model, resolve_template
 from ml_platform.settings_table import Field
 
 ENVIRONMENTS = ("local", "staging", "prod")
-
-FIELDS: tuple[Field, ...] = (
-    Field("model", st.text, "", "model spec to train (models/<model>.yaml)"),
-    Field("model_spec_sha256", st.text, "", "expected sha256 of the model spec file (set by the pipeline)"),
-    Field(
-        "overrides",
-        st.text,
-        "{}",
-        'JSON object of training settings for this run, e.g. {"n_estimators": 300} (TrainingOverrides)',
-    ),
-    Field("environment", st.text, "local", "environment name (experiment and lineage)", ENVIRONMENTS),
-    Field("data_uri", st.text, "", "the environment's data location: {data_uri} in the spec's URIs"),
-    Field(
-        "labels_uri",
-        st.text,
-        "",
-        "labels file (Parquet or CSV), local path or s3://bucket/key (default: the spec's)",
-    ),
-    Field("label_start_date", st.optional_time, None, "first label time to use (inclusive, ISO-8601)"),
-    Field("label_end_date", st.optional_time, None, "label times before this (exclusive, ISO-8601)"),
-    Field("estimator", st.text, "random_forest", "model type", tuple(ESTIMATORS)),
-    *HYPERPARAMETERS,
-    Field("split", st.text, "time", "holdout split: the latest labels (time) or a stratified sample", SPLITS),
-    Field("test_size", st.number, 0.2, "holdout share", check=lambda v: 0 < v < 1, requirement="in (0, 1)"),
-    Field(
-        "undersample_ratio",
-        st.optional_float,
-        None,
-        "minority/majority ratio after undersampling the training part",
-        check=lambda v: v is None or 0 < v <= 1,
-        requirement="in (0, 1] or none",
-    ),
-    Field("seed", st.integer, 42, "random seed"),
-    Field(
-        "min_rows",
-        st.integer,
-        200,
-        "validation: minimum training rows",
-        check=lambda v: v >= 1,
-        requirement=">= 1",
-    ),
-    Field(
-        "min_class_share",
-        st.number,
-        0.05,
-        "validation: minimum share of each class",
-        check=lambda v: 0 <= v < 0.5,
-        requirement="in [0, 0.5)",
-    ),
-    Field(
-        "max_null_ratio",
-        st.number,
-        0.6,
-        "validation: maximum null share per feature",
-        check=lambda v: 0 <= v <= 1,
-        requirement="in [0, 1]",
-    ),
-    Field("promotion_metric", st.text, "roc_auc", "metric of the promotion gate", tuple(HIGHER_IS_BETTER)),
-    Field(
-        "promotion_margin",
-        st.number,
-        0.0,
-        "how much the challenger must beat the champion by",
-        check=lambda v: v >= 0,
-        requirement=">= 0",
-    ),
-    Field("promotion_floor", st.number, 0.6, "absolute minimum of the metric for promotion"),
-    Field("model_name", st.text, "", "registered model name (default: the spec's registered_model_name)"),
-    Field("experiment_name", st.text, "", "MLflow experiment (default: ml-platform-<environment>)"),
-    Field(
-        "mlflow_tracking_uri",
-        st.text,
-        "",
-        "sqlite:///..., http(s)://... or a SageMaker MLflow ARN (default: local SQLite)",
-    ),
-    Field("image_uri", st.text, "", "lineage: image the job runs in"),
-    Field("pipeline_execution_arn", st.text, "", "lineage: SageMaker pipeline execution"),
-    Field("git_sha", st.text, "", "lineage: source revision"),
-)
+HYPER = {f.name: f for f in HYPERPARAMETERS}
 
 
 @dataclass(frozen=True, kw_only=True)
 class TrainingSettings:
-    model: str
-    model_spec_sha256: str
-    overrides: str
-    environment: str
-    data_uri: str
-    labels_uri: str
-    label_start_date: datetime | None
-    label_end_date: datetime | None
-    estimator: str
-    n_estimators: int
-    max_depth: int | None
-    min_samples_leaf: int
-    learning_rate: float
-    max_iter: int
-    split: str
-    test_size: float
-    undersample_ratio: float | None
-    seed: int
-    min_rows: int
-    min_class_share: float
-    max_null_ratio: float
-    promotion_metric: str
-    promotion_margin: float
-    promotion_floor: float
-    model_name: str
-    experiment_name: str
-    mlflow_tracking_uri: str
-    image_uri: str
-    pipeline_execution_arn: str
-    git_sha: str
+    model: str = st.setting("", st.text, "model spec to train (models/<model>.yaml)")
+    model_spec_sha256: str = st.setting(
+        "", st.text, "expected sha256 of the model spec file (set by the pipeline)"
+    )
+    overrides: str = st.setting(
+        "{}",
+        st.text,
+        'JSON object of training settings for this run, e.g. {"n_estimators": 300} (TrainingOverrides)',
+    )
+    environment: str = st.setting(
+        "local", st.text, "environment name (experiment and lineage)", choices=ENVIRONMENTS
+    )
+    data_uri: str = st.setting("", st.text, "the environment's data location: {data_uri} in the spec's URIs")
+    labels_uri: str = st.setting(
+        "", st.text, "labels file (Parquet or CSV), local path or s3://bucket/key (default: the spec's)"
+    )
+    label_start_date: datetime | None = st.setting(
+        None, st.optional_time, "first label time to use (inclusive, ISO-8601)"
+    )
+    label_end_date: datetime | None = st.setting(
+        None, st.optional_time, "label times before this (exclusive, ISO-8601)"
+    )
+    estimator: str = st.setting("random_forest", st.text, "model type", choices=tuple(ESTIMATORS))
+    n_estimators: int = st.from_field(HYPER["n_estimators"])
+    max_depth: int | None = st.from_field(HYPER["max_depth"])
+    min_samples_leaf: int = st.from_field(HYPER["min_samples_leaf"])
+    learning_rate: float = st.from_field(HYPER["learning_rate"])
+    max_iter: int = st.from_field(HYPER["max_iter"])
+    split: str = st.setting(
+        "time", st.text, "holdout split: the latest labels (time) or a stratified sample", choices=SPLITS
+    )
+    test_size: float = st.setting(
+        0.2, st.number, "holdout share", check=lambda v: 0 < v < 1, requirement="in (0, 1)"
+    )
+    undersample_ratio: float | None = st.setting(
+        None,
+        st.optional_float,
+        "minority/majority ratio after undersampling the training part",
+        check=lambda v: v is None or 0 < v <= 1,
+        requirement="in (0, 1] or none",
+    )
+    seed: int = st.setting(42, st.integer, "random seed")
+    min_rows: int = st.setting(
+        200, st.integer, "validation: minimum training rows", check=lambda v: v >= 1, requirement=">= 1"
+    )
+    min_class_share: float = st.setting(
+        0.05,
+        st.number,
+        "validation: minimum share of each class",
+        check=lambda v: 0 <= v < 0.5,
+        requirement="in [0, 0.5)",
+    )
+    max_null_ratio: float = st.setting(
+        0.6,
+        st.number,
+        "validation: maximum null share per feature",
+        check=lambda v: 0 <= v <= 1,
+        requirement="in [0, 1]",
+    )
+    promotion_metric: str = st.setting(
+        "roc_auc", st.text, "metric of the promotion gate", choices=tuple(HIGHER_IS_BETTER)
+    )
+    promotion_margin: float = st.setting(
+        0.0,
+        st.number,
+        "how much the challenger must beat the champion by",
+        check=lambda v: v >= 0,
+        requirement=">= 0",
+    )
+    promotion_floor: float = st.setting(0.6, st.number, "absolute minimum of the metric for promotion")
+    model_name: str = st.setting(
+        "", st.text, "registered model name (default: the spec's registered_model_name)"
+    )
+    experiment_name: str = st.setting("", st.text, "MLflow experiment (default: ml-platform-<environment>)")
+    mlflow_tracking_uri: str = st.setting(
+        "", st.text, "sqlite:///..., http(s)://... or a SageMaker MLflow ARN (default: local SQLite)"
+    )
+    image_uri: str = st.setting("", st.text, "lineage: image the job runs in")
+    pipeline_execution_arn: str = st.setting("", st.text, "lineage: SageMaker pipeline execution")
+    git_sha: str = st.setting("", st.text, "lineage: source revision")
     spec: ModelSpec  # the model spec the values above were resolved against
 
     @property
@@ -159,6 +131,9 @@ class TrainingSettings:
         return {k: getattr(self, k) for k in keys}
 
 
+FIELDS: tuple[Field, ...] = st.table(TrainingSettings)
+
+
 def read_hyperparameters(path: Path) -> dict[str, str]:
     """SageMaker's hyperparameters.json (all values strings); unknown keys are an error."""
     return st.read_json_settings(path, FIELDS)
@@ -166,7 +141,9 @@ def read_hyperparameters(path: Path) -> dict[str, str]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     st.add_arguments(
-        parser, FIELDS, "training settings (flag > hyperparameters.json > MLP_<NAME> env > default)"
+        parser,
+        FIELDS,
+        "training settings (flag > hyperparameters.json > MLP_<NAME> env > model spec > default)",
     )
 
 
@@ -187,7 +164,7 @@ def resolve(
         "env": env,
         "overrides_source": source,
     }
-    first = st.resolve_table(TrainingSettings, FIELDS, **sources, spec=None)
+    first = st.resolve_table(TrainingSettings, **sources, spec=None)
     if not first.model:
         raise ConfigError(
             "model is not set: pass --model, the model hyperparameter or MLP_MODEL (models/<model>.yaml)"
@@ -196,7 +173,7 @@ def resolve(
     from_spec = spec.training_values()
     if not first.labels_uri:  # given labels win; else the spec's, under this environment's data_uri
         from_spec["labels_uri"] = _labels_uri(spec, first.data_uri, first.environment)
-    settings = st.resolve_table(TrainingSettings, FIELDS, **sources, spec_values=from_spec, spec=spec)
+    settings = st.resolve_table(TrainingSettings, **sources, spec_values=from_spec, spec=spec)
     if (
         settings.label_start_date
         and settings.label_end_date
