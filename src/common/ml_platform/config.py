@@ -35,31 +35,26 @@ def state_dir(env: Mapping[str, str] | None = None) -> Path:
     return Path(env.get("MLP_STATE_DIR", DEFAULT_STATE_DIR)).resolve()
 
 
-def specs_dir(env: Mapping[str, str] | None = None) -> Path:
-    """Folder of feature group specs: ``MLP_FEATURE_SPECS_DIR``, else ``feature_groups/`` found upwards."""
+def _folder(env: Mapping[str, str] | None, variable: str, name: str, what: str) -> Path:
     env = os.environ if env is None else env
-    if env.get("MLP_FEATURE_SPECS_DIR"):
-        return Path(env["MLP_FEATURE_SPECS_DIR"]).resolve()
-    found = find_upwards("feature_groups")
+    if env.get(variable):
+        return Path(env[variable]).resolve()
+    found = find_upwards(name)
     if found is None:
         raise ConfigError(
-            "feature group specs not found: set MLP_FEATURE_SPECS_DIR or run from the repository "
-            "(which holds feature_groups/)"
+            f"{what} not found: set {variable} or run from the repository (which holds {name}/)"
         )
     return found
+
+
+def specs_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Folder of feature group specs: ``MLP_FEATURE_SPECS_DIR``, else ``feature_groups/`` found upwards."""
+    return _folder(env, "MLP_FEATURE_SPECS_DIR", "feature_groups", "feature group specs")
 
 
 def model_specs_dir(env: Mapping[str, str] | None = None) -> Path:
     """Folder of model specs: ``MLP_MODEL_SPECS_DIR``, else ``models/`` found upwards."""
-    env = os.environ if env is None else env
-    if env.get("MLP_MODEL_SPECS_DIR"):
-        return Path(env["MLP_MODEL_SPECS_DIR"]).resolve()
-    found = find_upwards("models")
-    if found is None:
-        raise ConfigError(
-            "model specs not found: set MLP_MODEL_SPECS_DIR or run from the repository (which holds models/)"
-        )
-    return found
+    return _folder(env, "MLP_MODEL_SPECS_DIR", "models", "model specs")
 
 
 def _at_least_one(value: int) -> bool:

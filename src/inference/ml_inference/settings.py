@@ -154,9 +154,7 @@ def resolve(
         from_spec["entity_list_uri"] = resolve_template(
             spec.entity_list_uri, data_uri=first.data_uri, environment=first.environment
         )
-    settings = st.resolve_table(
-        InferenceSettings, FIELDS, flags=flags, env=env, spec_values=from_spec, spec=spec
-    )
+    settings = st.resolve_table(InferenceSettings, flags=flags, env=env, spec_values=from_spec, spec=spec)
     if not settings.kafka_bootstrap_servers:
         raise ConfigError(
             "kafka_bootstrap_servers is not set: pass --kafka-bootstrap-servers or MLP_KAFKA_BOOTSTRAP_SERVERS"

@@ -292,7 +292,7 @@ def build_request(
             raise ConfigError(f"{parameters_file}: cannot read the parameters file: {exc}") from None
     if model is None and not sets:
         return request
-    from ml_platform.pipelines.params import build_execution_request, load_repo_model
+    from ml_platform.pipelines.params import build_execution_request, load_repo_model, parse_sets
 
     pipeline = json.loads(definition_path.read_text()).get("Metadata", {}).get("ml-platform/pipeline")
     if request is None:
@@ -302,11 +302,7 @@ def build_request(
     values = {p["Name"]: p["Value"] for p in request.get("PipelineParameters", [])}
     if model is not None:
         values.update(Model=model, ModelSpecSha256=load_repo_model(repo, model).sha256)
-    for item in sets:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise ConfigError(f"--set {item!r}: expected NAME=VALUE")
-        values[name.strip()] = value
+    values.update({name: value for name, (value, _) in parse_sets(sets).items()})
     return {**request, "PipelineParameters": [{"Name": k, "Value": v} for k, v in values.items()]}
 
 

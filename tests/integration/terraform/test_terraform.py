@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("terraform")]
+pytestmark = pytest.mark.integration
 
 TERRAFORM = shutil.which("terraform")
 # A filesystem mirror: <root>/registry.terraform.io/hashicorp/aws/<version>/...; -plugin-dir takes <root>.

@@ -14,7 +14,7 @@ from ml_platform.model_input import model_features, to_model_input
 from ml_platform.specs import SpecRegistry
 from tests.conftest import REPO_ROOT, SPECS_DIR
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.xdist_group("training")]
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 MODEL = "churn-classifier"
 

@@ -109,12 +109,20 @@ def parameter_values(
             raw, where = from_model[source["model"]], f"{spec.source_path} ({source['model']})"
         if raw is not None and str(raw) != "":
             values[name] = check_value(pipeline, name, raw, where)
-    for item in overrides:
+    for name, (value, item) in parse_sets(overrides).items():
+        values[name] = check_value(pipeline, name, value, f"--set {item}")
+    return values
+
+
+def parse_sets(items: list[str]) -> dict[str, tuple[str, str]]:
+    """``--set NAME=VALUE`` items as name -> (value, the item as given)."""
+    parsed = {}
+    for item in items:
         name, sep, value = item.partition("=")
         if not sep:
             raise ConfigError(f"--set {item!r}: expected NAME=VALUE")
-        values[name.strip()] = check_value(pipeline, name.strip(), value, f"--set {item}")
-    return values
+        parsed[name.strip()] = (value, item)
+    return parsed
 
 
 def pipeline_name(project: str, environment: str, model: str, pipeline: str) -> str:
