@@ -92,3 +92,13 @@ def test_step_order_follows_depends_on_and_refuses_cycles():
     with pytest.raises(ConfigError, match="cycle"):
         step_order({"Steps": [a, {**b, "DependsOn": ["A"]}]})
     assert json.loads(json.dumps(render("inference")))  # plain JSON
+
+
+def test_a_parameter_value_longer_than_sagemaker_takes_is_refused():
+    from ml_platform.pipelines.params import check_value
+
+    assert check_value("training", "TrainingOverrides", "x" * 1024, "here") == "x" * 1024
+    with pytest.raises(
+        ConfigError, match="parameter TrainingOverrides is 1025 characters long; SageMaker takes at most 1024"
+    ):
+        check_value("training", "TrainingOverrides", "x" * 1025, "here")

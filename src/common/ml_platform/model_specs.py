@@ -27,6 +27,10 @@ from ml_platform.errors import ConfigError, MLPlatformError, SpecError
 from ml_platform.estimators import ESTIMATORS, HIGHER_IS_BETTER, HYPERPARAMETERS, SPLITS
 from ml_platform.specs import SpecRegistry
 
+# A model name ends up in pipeline and schedule names: SageMaker pipeline names allow letters,
+# digits and '-' only (PipelineName: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255},
+# https://docs.aws.amazon.com/sagemaker/latest/dg/API_CreatePipeline.html), and schedule names
+# at most 64 characters, so names are short, lowercase and without '_'.
 _NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
 _COLUMN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CRON_RE = re.compile(r"^cron\((\S+\s){5}\S+\)$")

@@ -44,6 +44,8 @@ resource "aws_scheduler_schedule" "this" {
     mode = "OFF"
   }
 
+  # Schedule names: at most 64 of [0-9a-zA-Z-_.] (AWS::Scheduler::Schedule, Name:
+  # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html).
   lifecycle {
     precondition {
       condition     = length("${var.name_prefix}-${each.key}") <= 64

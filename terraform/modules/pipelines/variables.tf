@@ -63,6 +63,13 @@ variable "pipelines" {
     error_message = "Each schedule_expression must be an EventBridge cron with six fields, e.g. cron(0 2 * * ? *)."
   }
 
+  # Scheduler parameter values: 1 to 1024 characters (empty ones are left out below).
+  # https://docs.aws.amazon.com/scheduler/latest/APIReference/API_SageMakerPipelineParameter.html
+  validation {
+    condition     = alltrue(flatten([for p in values(var.pipelines) : [for v in values(p.parameters) : length(v) <= 1024]]))
+    error_message = "A pipeline parameter value is longer than the 1024 characters SageMaker takes."
+  }
+
   validation {
     condition     = alltrue([for k in keys(var.pipelines) : can(regex("^[a-z0-9][a-z0-9-]*[a-z0-9]$", k)) && length(k) <= 42])
     error_message = "Pipeline keys must be at most 42 lowercase letters, digits and '-' (e.g. churn-training)."

@@ -20,6 +20,7 @@ from ml_platform.pipelines.definitions import parameters, sources
 from ml_platform.specs import SpecRegistry
 
 ENVIRONMENTS = ("local", "staging", "prod")
+MAX_VALUE_LENGTH = 1024
 
 
 def settings_file(repo: Path, environment: str) -> Path:
@@ -56,6 +57,12 @@ def check_value(pipeline: str, name: str, value: Any, source: str) -> str:
         )
     kind = by_name[name].type
     text = str(value).lower() if isinstance(value, bool) else str(value)
+    # A parameter value is at most 1024 characters (Parameter.Value:
+    # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_Parameter.html).
+    if len(text) > MAX_VALUE_LENGTH:
+        raise ConfigError(
+            f"{source}: parameter {name} is {len(text)} characters long; SageMaker takes at most {MAX_VALUE_LENGTH}"
+        )
     try:
         if kind == "Integer":
             int(text)
