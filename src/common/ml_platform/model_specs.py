@@ -20,12 +20,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ml_platform import settings_table as st
 from ml_platform.errors import ConfigError, MLPlatformError, SpecError
 from ml_platform.estimators import ESTIMATORS, HIGHER_IS_BETTER, HYPERPARAMETERS, SPLITS
-from ml_platform.specs import SpecRegistry
+from ml_platform.specs import SpecRegistry, check_file_name, read_yaml
 
 # A model name ends up in pipeline and schedule names: SageMaker pipeline names allow letters,
 # digits and '-' only (PipelineName: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255},
@@ -466,18 +464,9 @@ def check_against_groups(spec: ModelSpec, groups: SpecRegistry) -> ModelSpec:
 def load_model_spec(path: Path | str) -> ModelSpec:
     """Load one spec file; its file name must be ``<name>.yaml``."""
     path = Path(path)
-    try:
-        content = path.read_bytes()
-        raw = yaml.safe_load(content.decode("utf-8"))
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read model spec: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML: {exc}") from exc
+    raw, content = read_yaml(path, "model spec")
     spec = spec_from_dict(raw, path, hashlib.sha256(content).hexdigest())
-    if path.stem != spec.name:
-        raise _fail(
-            path, "name", f"{spec.name!r} must match the file name; rename the file to {spec.name}.yaml"
-        )
+    check_file_name(path, spec.name)
     return spec
 
 

@@ -233,20 +233,27 @@ def spec_from_dict(raw: Any, path: Path | str = "<spec>") -> FeatureGroupSpec:
     )
 
 
+def read_yaml(path: Path, what: str) -> tuple[Any, bytes]:
+    """A spec file's decoded YAML and its bytes (for the hash); errors name the file."""
+    try:
+        content = path.read_bytes()
+        return yaml.safe_load(content.decode("utf-8")), content
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read {what}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def check_file_name(path: Path, name: str) -> None:
+    if path.stem != name:
+        raise _fail(path, "name", f"{name!r} must match the file name; rename the file to {name}.yaml")
+
+
 def load_spec(path: Path | str) -> FeatureGroupSpec:
     """Load and validate one spec file; its file name must be ``<name>.yaml``."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read spec file: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML: {exc}") from exc
-    spec = spec_from_dict(raw, path)
-    if path.stem != spec.name:
-        raise _fail(
-            path, "name", f"{spec.name!r} must match the file name; rename the file to {spec.name}.yaml"
-        )
+    spec = spec_from_dict(read_yaml(path, "spec file")[0], path)
+    check_file_name(path, spec.name)
     return spec
 
 
