@@ -19,7 +19,7 @@ from ml_platform.errors import MLPlatformError
 from ml_platform.feature_store import open_feature_store
 from ml_platform.feature_store.records import read_input_file
 from ml_platform.logs import configure_logging
-from ml_platform.model_specs import ModelRegistry, load_model
+from ml_platform.model_specs import ModelRegistry, load_model, resolve_spec_uri
 from ml_platform.specs import SpecRegistry
 from ml_platform.storage import read_table
 
@@ -207,11 +207,14 @@ def _training_set(args: argparse.Namespace) -> int:
     if args.labels:
         labels_uri = str(args.labels)
     else:
-        if "{data_uri}" in spec.labels_uri and not args.data_uri:
-            raise MLPlatformError(
-                f"the labels of model {spec.name} are at {spec.labels_uri!r}: pass --data-uri or --labels"
-            )
-        labels_uri = spec.resolve_uri(spec.labels_uri, data_uri=args.data_uri, environment=args.environment)
+        labels_uri = resolve_spec_uri(
+            spec,
+            spec.labels_uri,
+            what="labels are",
+            data_uri=args.data_uri,
+            environment=args.environment,
+            hint="--data-uri or --labels",
+        )
     labels = read_table(labels_uri, what="labels file")
     frame = store.training_set(
         labels, dict(spec.selection), join_keys=spec.join_keys, timestamp=spec.label_time_column

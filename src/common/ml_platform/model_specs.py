@@ -104,12 +104,6 @@ class ModelSpec:
         """Feature group -> the features the model uses (None: all)."""
         return {g.group: g.features for g in self.feature_groups}
 
-    def anchor_key(self) -> str:
-        return self.join_keys[self.anchor_group]
-
-    def resolve_uri(self, template: str, *, data_uri: str, environment: str) -> str:
-        return resolve_template(template, data_uri=data_uri, environment=environment)
-
     def training_values(self) -> dict[str, Any]:
         """Training settings this spec provides (below MLP_* variables, hyperparameters and flags)."""
         start, end = self.label_window
@@ -138,6 +132,19 @@ class ModelSpec:
 def resolve_template(template: str, *, data_uri: str, environment: str) -> str:
     """``{data_uri}`` and ``{environment}`` replaced (Terraform does the same with ``replace``)."""
     return template.replace("{data_uri}", data_uri.rstrip("/")).replace("{environment}", environment)
+
+
+def resolve_spec_uri(
+    spec: ModelSpec, template: str, *, what: str, data_uri: str, environment: str, hint: str
+) -> str:
+    """A URI of the spec for this environment; ``{data_uri}`` without a data_uri is an error
+    naming the ``what`` ("labels are", "entity list is") and how to set one (``hint``)."""
+    if "{data_uri}" in template and not data_uri:
+        noun, verb = what.rsplit(" ", 1)
+        raise ConfigError(
+            f"the {noun} of model {spec.name} {verb} at {template!r}, but data_uri is not set: pass {hint}"
+        )
+    return resolve_template(template, data_uri=data_uri, environment=environment)
 
 
 def _fail(path: Path | str, where: str, message: str) -> SpecError:

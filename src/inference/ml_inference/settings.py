@@ -11,7 +11,7 @@ from typing import Any
 
 from ml_platform import settings_table as st
 from ml_platform.errors import ConfigError
-from ml_platform.model_specs import ModelSpec, load_job_model, resolve_template
+from ml_platform.model_specs import ModelSpec, load_job_model, resolve_spec_uri
 from ml_platform.settings_table import Field
 
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
@@ -146,13 +146,13 @@ def resolve(
     spec = load_job_model(first.model, sha256=first.model_spec_sha256, env=env)
     from_spec = spec.inference_values(first.environment)
     if spec.entity_list_uri and not first.entity_list_uri:
-        if "{data_uri}" in spec.entity_list_uri and not first.data_uri:
-            raise ConfigError(
-                f"the entity list of model {spec.name} is at {spec.entity_list_uri!r}, but data_uri is not set: "
-                "pass --data-uri or MLP_DATA_URI, or entity_list_uri to name the file"
-            )
-        from_spec["entity_list_uri"] = resolve_template(
-            spec.entity_list_uri, data_uri=first.data_uri, environment=first.environment
+        from_spec["entity_list_uri"] = resolve_spec_uri(
+            spec,
+            spec.entity_list_uri,
+            what="entity list is",
+            data_uri=first.data_uri,
+            environment=first.environment,
+            hint="--data-uri or MLP_DATA_URI, or entity_list_uri to name the file",
         )
     settings = st.resolve_table(InferenceSettings, flags=flags, env=env, spec_values=from_spec, spec=spec)
     if not settings.kafka_bootstrap_servers:

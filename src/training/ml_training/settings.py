@@ -19,7 +19,7 @@ from typing import Any
 from ml_platform import settings_table as st
 from ml_platform.errors import ConfigError
 from ml_platform.estimators import ESTIMATORS, HIGHER_IS_BETTER, HYPERPARAMETERS, SPLITS
-from ml_platform.model_specs import ModelSpec, load_job_model, resolve_template
+from ml_platform.model_specs import ModelSpec, load_job_model, resolve_spec_uri
 from ml_platform.settings_table import Field
 
 ENVIRONMENTS = ("local", "staging", "prod")
@@ -212,9 +212,7 @@ def _given_text(value: Any) -> bool:
 
 
 def _labels_uri(spec: ModelSpec, data_uri: str, environment: str) -> str:
-    if "{data_uri}" in spec.labels_uri and not data_uri:
-        raise ConfigError(
-            f"the labels of model {spec.name} are at {spec.labels_uri!r}, but data_uri is not set: pass "
-            "--data-uri, the data_uri hyperparameter or MLP_DATA_URI, or labels_uri to name the file"
-        )
-    return resolve_template(spec.labels_uri, data_uri=data_uri, environment=environment)
+    hint = "--data-uri, the data_uri hyperparameter or MLP_DATA_URI, or labels_uri to name the file"
+    return resolve_spec_uri(
+        spec, spec.labels_uri, what="labels are", data_uri=data_uri, environment=environment, hint=hint
+    )
