@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the training and inference images, push them to the environment's ECR repositories and pin
-# them by digest in terraform/<env>/terraform.tfvars. Run from anywhere inside the repository.
+# them by digest in terraform/<env>/images.auto.tfvars.json (machine-written, read by Terraform after
+# terraform.tfvars). Run from anywhere inside the repository.
 set -euo pipefail
 
 if ((BASH_VERSINFO[0] < 4)); then
@@ -18,21 +19,22 @@ usage: scripts/build_push_ecr.sh [training|inference|all] --environment staging|
 
 Builds each image with `docker buildx` for linux/amd64, tags it with the git short sha (and TAG if
 given), pushes it to the ECR repository Terraform created (<project_name>-<environment>-<target>),
-reads back its digest and pins <target>_image_uri in terraform/<environment>/terraform.tfvars.
+reads back its digest and pins <target>_image_uri in terraform/<environment>/images.auto.tfvars.json
+(written with jq; Terraform loads *.auto.tfvars.json after terraform.tfvars).
 
   training|inference|all  which image to build (default: all)
-  -e, --environment ENV   staging or prod (required): the folder under terraform/ whose tfvars are read
-                          (project_name, environment, aws_region, sagemaker_role_arn) and rewritten
+  -e, --environment ENV   staging or prod (required): the folder under terraform/ whose terraform.tfvars
+                          is read (project_name, environment, aws_region, sagemaker_role_arn)
   -t, --tag TAG           an extra tag besides the git short sha, e.g. a release version
   -n, --dry-run           run the read-only checks, print what would be built, pushed and pinned;
                           change nothing
-      --no-push           build and load the image locally only: no AWS calls, tfvars untouched
+      --no-push           build and load the image locally only: no AWS calls, image pins untouched
       --allow-dirty       build from a work tree with uncommitted changes (tag <sha>-dirty-<time>)
   -h, --help              show this help
 
 Environment: BUILDX_BUILDER (default ml-platform, a docker-container builder created if absent),
 BUILD_CACHE_DIR (default .mlplatform/buildx-cache; layer cache kept between builds).
-Exit status: 0 on success, 2 on a usage error, 1 on any other failure (tfvars then untouched).
+Exit status: 0 on success, 2 on a usage error, 1 on any other failure (image pins then untouched).
 EOF
 }
 
@@ -132,6 +134,7 @@ docker buildx version >/dev/null 2>&1 \
   || die "'docker buildx' is not available" "install the Docker buildx plugin (docker-buildx-plugin)"
 if [[ "${push}" == true ]]; then
   command -v aws >/dev/null 2>&1 || die "aws (AWS CLI v2) is not on PATH" "install the AWS CLI v2"
+  command -v jq >/dev/null 2>&1 || die "jq is not on PATH (it writes the image pins)" "install jq (apt-get install jq, brew install jq)"
 fi
 
 tfvars="terraform/${environment}/terraform.tfvars"
@@ -144,18 +147,23 @@ region="$(tfvar aws_region)"
 [[ "${tf_environment}" == "${environment}" ]] \
   || die "${tfvars} sets environment = \"${tf_environment}\", not \"${environment}\"" \
     "set environment = \"${environment}\" in ${tfvars}"
+pins="terraform/${environment}/images.auto.tfvars.json"
+if [[ "${push}" == true && -e "${pins}" ]]; then
+  jq -e 'type == "object"' "${pins}" >/dev/null 2>&1 \
+    || die "${pins} is not a JSON object" "restore it from git (git checkout -- ${pins}); this script rewrites it"
+fi
 for target in "${targets[@]}"; do
-  count="$(grep -c -E "^[[:space:]]*${target}_image_uri[[:space:]]*=[[:space:]]*\"" "${tfvars}" || true)"
-  [[ "${count}" == 1 ]] \
-    || die "${tfvars} must set ${target}_image_uri exactly once as a quoted string (found ${count})" \
-      "add one line: ${target}_image_uri = \"<account>.dkr.ecr.${region}.amazonaws.com/${project_name}-${environment}-${target}:latest\""
+  if grep -q -E "^[[:space:]]*${target}_image_uri[[:space:]]*=" "${tfvars}"; then
+    die "${tfvars} sets ${target}_image_uri: the image pin lives only in ${pins}, which this script writes" \
+      "delete the ${target}_image_uri line from ${tfvars}"
+  fi
 done
 
 sha="$(git rev-parse --short=12 HEAD)"
 revision="$(git rev-parse HEAD)"
 # The image is built from the work tree: uncommitted changes would make the commit tag lie. The env
-# tfvars are not in the build context (see .dockerignore) and this script writes them, so they do not count.
-dirty="$(git status --porcelain --untracked-files=normal -- . ':(exclude)terraform/*/terraform.tfvars')"
+# image pins are not in the build context (see .dockerignore) and this script writes them: they do not count.
+dirty="$(git status --porcelain --untracked-files=normal -- . ':(exclude)terraform/*/images.auto.tfvars.json')"
 if [[ -n "${dirty}" ]]; then
   if [[ "${allow_dirty}" != true ]]; then
     printf '%s\n' "${dirty}" | head -n 20 >&2
@@ -251,7 +259,7 @@ for target in "${targets[@]}"; do
     --provenance=false --sbom=false \
     --load \
     . || die "docker buildx build of ${target} failed (output above)" \
-    "fix the build error, then re-run; nothing was pushed for ${target} and ${tfvars} is untouched"
+    "fix the build error, then re-run; nothing was pushed for ${target} and ${pins} is untouched"
   if [[ "${dry_run}" != true ]]; then
     # A local cache export only grows; swap in the fresh one (docker/build-push-action#252).
     rm -rf "${cache_dir}" && mv "${cache_dir}.new" "${cache_dir}" 2>/dev/null || true
@@ -261,7 +269,7 @@ for target in "${targets[@]}"; do
     log "pushing ${image}:${tag}"
     run docker push "${image}:${tag}" >/dev/null \
       || die "docker push of ${image}:${tag} failed (output above)" \
-        "check the network and ecr:PutImage permission, then re-run; ${tfvars} is untouched"
+        "check the network and ecr:PutImage permission, then re-run; ${pins} is untouched"
   done
   if [[ "${dry_run}" == true ]]; then
     digest[${target}]="sha256:<digest after push>"
@@ -274,30 +282,25 @@ for target in "${targets[@]}"; do
     || die "ECR returned '${digest[${target}]}' as the digest of ${image}:${sha}" "re-run; if it persists, check the repository in the console"
 done
 
-# --- pin in tfvars ---------------------------------------------------------------------------
+# --- pin ------------------------------------------------------------------------------------
 if [[ "${push}" == true ]]; then
-  tmp="$(mktemp "${tfvars}.XXXXXX")"
-  trap 'rm -f "${tmp}" "${tmp}.awk"' EXIT
-  cp "${tfvars}" "${tmp}"
+  tmp="$(mktemp "${pins}.XXXXXX")"
+  trap 'rm -f "${tmp}" "${tmp}.new"' EXIT
+  if [[ -e "${pins}" ]]; then cp "${pins}" "${tmp}"; else printf '{}\n' >"${tmp}"; fi
   for target in "${targets[@]}"; do
-    pinned="${repo_uri[${target}]}@${digest[${target}]}"
-    # Replace only the quoted value; keep the key's spacing and any trailing comment.
-    awk -v key="${target}_image_uri" -v value="${pinned}" '
-      $0 ~ "^[[:space:]]*" key "[[:space:]]*=[[:space:]]*\"" {
-        start = index($0, "\""); rest = substr($0, start + 1); stop = index(rest, "\"")
-        $0 = substr($0, 1, start) value substr(rest, stop)
-      }
-      { print }' "${tmp}" >"${tmp}.awk" && mv "${tmp}.awk" "${tmp}"
+    jq --indent 2 --sort-keys --arg key "${target}_image_uri" \
+      --arg value "${repo_uri[${target}]}@${digest[${target}]}" '.[$key] = $value' "${tmp}" >"${tmp}.new"
+    mv "${tmp}.new" "${tmp}"
   done
-  if cmp -s "${tmp}" "${tfvars}"; then
-    log "${tfvars} already pins these images"
+  if [[ -e "${pins}" ]] && cmp -s "${tmp}" "${pins}"; then
+    log "${pins} already pins these images"
   elif [[ "${dry_run}" == true ]]; then
-    printf 'dry-run: would pin in %s:\n' "${tfvars}" >&2
-    diff -u "${tfvars}" "${tmp}" >&2 || true
+    printf 'dry-run: would pin in %s:\n' "${pins}" >&2
+    diff -u "${pins}" "${tmp}" >&2 || true
   else
-    chmod --reference="${tfvars}" "${tmp}" 2>/dev/null || true
-    mv "${tmp}" "${tfvars}"
-    log "pinned in ${tfvars}"
+    chmod 0644 "${tmp}"
+    mv "${tmp}" "${pins}"
+    log "pinned in ${pins}"
   fi
 fi
 

@@ -20,6 +20,11 @@ module "platform" {
   feature_store_backend         = var.feature_store_backend
   kafka_bootstrap_servers       = var.kafka_bootstrap_servers
   kafka_create_topic            = var.kafka_create_topic
+  kafka_security_protocol       = var.kafka_security_protocol
+  kafka_sasl_mechanism          = var.kafka_sasl_mechanism
+  kafka_secret_arn              = var.kafka_secret_arn
+  kafka_secret_kms_key_arn      = var.kafka_secret_kms_key_arn
+  kafka_cluster_arn             = var.kafka_cluster_arn
   batch_size                    = var.batch_size
   model_alias                   = var.model_alias
   mlflow_tracking_uri           = var.mlflow_tracking_uri
@@ -29,26 +34,58 @@ module "platform" {
   alert_emails                  = var.alert_emails
 }
 
-# generate_params_json.py reads these settings for manual runs: they must name what Terraform creates.
-check "manual_run_settings_match" {
-  assert {
-    condition     = var.sagemaker_role_arn == module.platform.sagemaker_role_arn
-    error_message = "sagemaker_role_arn in terraform.tfvars differs from the role Terraform creates (${module.platform.sagemaker_role_arn})."
-  }
-  assert {
-    condition     = var.feature_group_prefix == "${var.project_name}-${var.environment}-"
-    error_message = "feature_group_prefix in terraform.tfvars must be ${var.project_name}-${var.environment}-."
-  }
-  assert {
-    condition     = var.data_uri == "s3://${module.platform.bucket_names["data"]}"
-    error_message = "data_uri in terraform.tfvars must be s3://${module.platform.bucket_names["data"]}."
-  }
-  assert {
-    condition     = var.model_output_s3_uri == "s3://${module.platform.bucket_names["models"]}/training"
-    error_message = "model_output_s3_uri in terraform.tfvars must be s3://${module.platform.bucket_names["models"]}/training."
-  }
-  assert {
-    condition     = var.report_s3_uri == "s3://${module.platform.bucket_names["models"]}/inference-reports"
-    error_message = "report_s3_uri in terraform.tfvars must be s3://${module.platform.bucket_names["models"]}/inference-reports."
+# The example values terraform.tfvars ships with: nothing is applied while one is left.
+locals {
+  example_values = { for k, v in {
+    sagemaker_role_arn       = var.sagemaker_role_arn
+    mlflow_tracking_uri      = var.mlflow_tracking_uri
+    data_uri                 = var.data_uri
+    model_output_s3_uri      = var.model_output_s3_uri
+    report_s3_uri            = var.report_s3_uri
+    kafka_bootstrap_servers  = var.kafka_bootstrap_servers
+    kafka_cluster_arn        = var.kafka_cluster_arn
+    kafka_secret_arn         = var.kafka_secret_arn
+    kafka_secret_kms_key_arn = var.kafka_secret_kms_key_arn
+    training_image_uri       = var.training_image_uri
+    inference_image_uri      = var.inference_image_uri
+    job_subnet_ids           = join(",", var.job_subnet_ids)
+    job_security_group_ids   = join(",", var.job_security_group_ids)
+  } : k => v if can(regex("111111111111|222222222222|REPLACE-ME", v)) }
+}
+
+# generate_params_json.py reads these settings for manual runs: they must name what Terraform
+# creates. Preconditions, so a plan fails (a check block would only warn).
+resource "terraform_data" "settings" {
+  input = module.platform.sagemaker_role_arn
+
+  lifecycle {
+    precondition {
+      condition     = length(local.example_values) == 0
+      error_message = "terraform.tfvars still holds example values in ${join(", ", sort(keys(local.example_values)))}: replace the example account ids 111111111111/222222222222 and every REPLACE-ME with your own values (docs/deploy.md, \"Values to replace\")."
+    }
+    precondition {
+      condition     = var.sagemaker_role_arn == module.platform.sagemaker_role_arn
+      error_message = "sagemaker_role_arn in terraform.tfvars is ${var.sagemaker_role_arn}, not the role Terraform creates: set it to ${module.platform.sagemaker_role_arn}."
+    }
+    precondition {
+      condition     = var.feature_group_prefix == "${var.project_name}-${var.environment}-"
+      error_message = "feature_group_prefix in terraform.tfvars must be ${var.project_name}-${var.environment}-."
+    }
+    precondition {
+      condition     = var.kms_key_id == module.platform.kms_key_alias
+      error_message = "kms_key_id in terraform.tfvars must be ${module.platform.kms_key_alias}."
+    }
+    precondition {
+      condition     = var.data_uri == "s3://${module.platform.bucket_names["data"]}"
+      error_message = "data_uri in terraform.tfvars must be s3://${module.platform.bucket_names["data"]}."
+    }
+    precondition {
+      condition     = var.model_output_s3_uri == "s3://${module.platform.bucket_names["models"]}/training"
+      error_message = "model_output_s3_uri in terraform.tfvars must be s3://${module.platform.bucket_names["models"]}/training."
+    }
+    precondition {
+      condition     = var.report_s3_uri == "s3://${module.platform.bucket_names["models"]}/inference-reports"
+      error_message = "report_s3_uri in terraform.tfvars must be s3://${module.platform.bucket_names["models"]}/inference-reports."
+    }
   }
 }

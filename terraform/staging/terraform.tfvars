@@ -7,10 +7,9 @@ feature_store_backend = "sagemaker"
 feature_group_prefix  = "ml-platform-staging-"
 mlflow_tracking_uri   = "arn:aws:sagemaker:us-east-1:111111111111:mlflow-tracking-server/ml-platform-staging"
 sagemaker_role_arn    = "arn:aws:iam::111111111111:role/ml-platform-staging-sagemaker-execution"
+kms_key_id            = "alias/ml-platform-staging"
 
-# Image URIs are rewritten (pinned by digest) by scripts/build_push_ecr.sh.
-training_image_uri  = "111111111111.dkr.ecr.us-east-1.amazonaws.com/ml-platform-staging-training:latest"
-inference_image_uri = "111111111111.dkr.ecr.us-east-1.amazonaws.com/ml-platform-staging-inference:latest"
+# The images: pinned by digest in images.auto.tfvars.json, written by scripts/build_push_ecr.sh.
 
 training_instance_type = "ml.m5.large"
 # Per model (models/<name>.yaml), this environment's training settings over the spec's.
@@ -24,8 +23,18 @@ experiment_name     = "ml-platform-staging"
 data_uri            = "s3://ml-platform-staging-data-111111111111"
 model_output_s3_uri = "s3://ml-platform-staging-models-111111111111/training"
 
+# The jobs run in the VPC of the Kafka cluster (subnets with a NAT gateway, or the VPC endpoints of
+# terraform/modules/vpc_endpoints); the security groups must reach the brokers.
+job_subnet_ids         = ["subnet-REPLACE-ME"]
+job_security_group_ids = ["sg-REPLACE-ME"]
+
 inference_instance_type  = "ml.m5.large"
 inference_instance_count = 1
-kafka_bootstrap_servers  = "b-1.ml-platform-staging.kafka.us-east-1.amazonaws.com:9098"
-report_s3_uri            = "s3://ml-platform-staging-models-111111111111/inference-reports"
+# Kafka: Amazon MSK with IAM authentication (port 9098); the role may write the models' topics.
+# Other modes: PLAINTEXT/SSL without SASL, or SASL_SSL + SCRAM-SHA-512 (see terraform/prod).
+kafka_bootstrap_servers = "b-1.REPLACE-ME.kafka.us-east-1.amazonaws.com:9098"
+kafka_security_protocol = "SASL_SSL"
+kafka_sasl_mechanism    = "AWS_MSK_IAM"
+kafka_cluster_arn       = "arn:aws:kafka:us-east-1:111111111111:cluster/ml-platform-staging/REPLACE-ME"
+report_s3_uri           = "s3://ml-platform-staging-models-111111111111/inference-reports"
 # Schedules, topics and labels come from each model spec (models/*.yaml).

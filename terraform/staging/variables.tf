@@ -24,14 +24,26 @@ variable "aws_region" {
   }
 }
 
+# The images, pinned by digest in images.auto.tfvars.json by scripts/build_push_ecr.sh. The ECR
+# repositories are IMMUTABLE and never receive :latest, so a tag-only reference would never run.
 variable "training_image_uri" {
-  description = "Training image URI (rewritten and pinned by digest by scripts/build_push_ecr.sh)."
+  description = "Training image, <registry>/<repository>@sha256:<digest> (images.auto.tfvars.json)."
   type        = string
+
+  validation {
+    condition     = can(regex("@sha256:[0-9a-f]{64}$", var.training_image_uri))
+    error_message = "training_image_uri is not pinned by digest (<repository>@sha256:<digest>): run scripts/build_push_ecr.sh training --environment <environment>, which pushes the image and writes images.auto.tfvars.json (docs/deploy.md)."
+  }
 }
 
 variable "inference_image_uri" {
-  description = "Inference image URI (rewritten and pinned by digest by scripts/build_push_ecr.sh)."
+  description = "Inference image, <registry>/<repository>@sha256:<digest> (images.auto.tfvars.json)."
   type        = string
+
+  validation {
+    condition     = can(regex("@sha256:[0-9a-f]{64}$", var.inference_image_uri))
+    error_message = "inference_image_uri is not pinned by digest (<repository>@sha256:<digest>): run scripts/build_push_ecr.sh inference --environment <environment>, which pushes the image and writes images.auto.tfvars.json (docs/deploy.md)."
+  }
 }
 
 variable "training_instance_type" {
@@ -101,6 +113,36 @@ variable "kafka_bootstrap_servers" {
   type        = string
 }
 
+variable "kafka_security_protocol" {
+  description = "Kafka security.protocol of batch inference: PLAINTEXT, SSL or SASL_SSL."
+  type        = string
+  default     = "PLAINTEXT"
+}
+
+variable "kafka_sasl_mechanism" {
+  description = "With SASL_SSL: SCRAM-SHA-512 or AWS_MSK_IAM; empty otherwise."
+  type        = string
+  default     = ""
+}
+
+variable "kafka_secret_arn" {
+  description = "With SCRAM-SHA-512: ARN of the AmazonMSK_* secret holding the SASL username and password."
+  type        = string
+  default     = ""
+}
+
+variable "kafka_secret_kms_key_arn" {
+  description = "With SCRAM-SHA-512: the customer-managed KMS key of kafka_secret_arn."
+  type        = string
+  default     = ""
+}
+
+variable "kafka_cluster_arn" {
+  description = "With AWS_MSK_IAM: the MSK cluster ARN."
+  type        = string
+  default     = ""
+}
+
 variable "mlflow_tracking_uri" {
   description = "An existing MLflow tracking server: SageMaker MLflow ARN or http(s) URL (empty with create_mlflow_tracking_server)."
   type        = string
@@ -139,6 +181,11 @@ variable "sagemaker_role_arn" {
 
 variable "feature_group_prefix" {
   description = "Prefix of the deployed feature group names: <project>-<environment>-."
+  type        = string
+}
+
+variable "kms_key_id" {
+  description = "The platform key's alias Terraform creates, alias/<project>-<environment> (KmsKeyId of manual runs)."
   type        = string
 }
 

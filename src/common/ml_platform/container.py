@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,11 +54,25 @@ def add_container_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def check_user(env: Mapping[str, str] | None = None) -> None:
+    """Refuse to run as another user than the image's app user (``MLP_RUN_AS_UID``, set by the
+    images): the entry point (docker/entrypoint.sh) drops root before the job starts."""
+    env = os.environ if env is None else env
+    expected = env.get("MLP_RUN_AS_UID", "")
+    if expected and os.getuid() != int(expected):
+        raise ConfigError(
+            f"the job runs as uid {os.getuid()}, not {expected} (MLP_RUN_AS_UID): start it through the "
+            "image's entry point, /usr/local/bin/mlp-entrypoint, which takes the mounted /opt/ml folders "
+            "and drops root"
+        )
+
+
 def run_job(job: Callable[[], Any], message_file: Path) -> tuple[int, Any]:
     """Run a job the way SageMaker expects: (0, result), or the reason in ``message_file`` and
     exit code 1 for an error the user can fix, 2 for an internal error (with its traceback)."""
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     try:
+        check_user()
         return 0, job()
     except MLPlatformError as exc:
         print(f"error: {exc}", file=sys.stderr)

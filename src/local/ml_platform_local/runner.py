@@ -28,6 +28,7 @@ from typing import Any
 
 from ml_platform.config import find_upwards, state_dir
 from ml_platform.errors import ConfigError, MLPlatformError
+from ml_platform.pipelines.definitions import ENTRYPOINT as IMAGE_ENTRYPOINT
 from ml_platform_local.broker import LocalKafkaBroker
 
 APPS = {"Training": ("training", ["ml-training", "train"]), "Processing": ("inference", None)}
@@ -180,6 +181,10 @@ def run_step(execution: Execution, step: dict, repo: Path) -> None:
             *spec.get("ContainerEntrypoint", []),
             *[str(a) for a in spec.get("ContainerArguments", [])],
         ]
+        # The image's entry point only hands /opt/ml to the app user and drops root; locally the
+        # step runs as the user who started the runner, in its own work folder.
+        if command[:1] == [IMAGE_ENTRYPOINT]:
+            command = command[1:]
     hosts = [f"algo-{i + 1}" for i in range(count)]
     procs: list[tuple[str, subprocess.Popen, Path, list[str]]] = []
     uv = uv_executable(repo)

@@ -10,6 +10,22 @@ locals {
   # Known at plan time (the role's ARN attribute is not), so the policy can be reviewed in a plan.
   sagemaker_role_name = "${var.name_prefix}-sagemaker-execution"
   sagemaker_role_arn  = "${local.arn_prefix}:iam::${local.account}:role/${local.sagemaker_role_name}"
+  glue                = "${local.arn_prefix}:glue:${local.region}:${local.account}"
+  # MSK topic ARNs: arn:aws:kafka:<region>:<account>:topic/<cluster name>/<cluster uuid>/<topic>
+  # (https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html#msk-iam-resources).
+  kafka_topic_arns = [for topic in var.kafka.topics : "${replace(var.kafka.cluster_arn, ":cluster/", ":topic/")}/${topic}"]
+  # The MLflow actions the training and inference jobs call (MLflow 3 client; names from
+  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemakerwithmlflow.html).
+  mlflow_actions = [
+    "CreateExperiment", "GetExperiment", "GetExperimentByName", "SearchExperiments",
+    "CreateRun", "UpdateRun", "GetRun", "SearchRuns", "LogMetric", "LogParam", "LogBatch", "LogInputs",
+    "LogModel", "SetTag", "GetMetricHistory", "ListArtifacts",
+    "CreateLoggedModel", "FinalizeLoggedModel", "GetLoggedModel", "SearchLoggedModels", "LogLoggedModelParams",
+    "SetLoggedModelTags", "ListLoggedModelArtifacts", "LogOutputs",
+    "CreateRegisteredModel", "GetRegisteredModel", "SearchRegisteredModels", "CreateModelVersion",
+    "GetModelVersion", "SearchModelVersions", "DeleteModelVersion", "SetRegisteredModelAlias",
+    "GetModelVersionByAlias", "SetModelVersionTag", "GetDownloadURIForModelVersionArtifacts",
+  ]
 }
 
 # -- SageMaker execution role: the pipelines, their jobs and the feature store use it ------
@@ -43,6 +59,23 @@ data "aws_iam_policy_document" "sagemaker" {
     sid       = "ListDataBuckets"
     actions   = ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketAcl"]
     resources = var.bucket_arns
+  }
+  # The role Feature Store uses to fill the offline store, as AWS's AmazonSageMakerFeatureStoreAccess
+  # grants it, scoped to this platform's offline-store bucket and Feature Store's Glue database
+  # (https://docs.aws.amazon.com/sagemaker/latest/dg/security-iam-awsmanpol-feature-store.html).
+  statement {
+    sid       = "OfflineStoreObjectAcl"
+    actions   = ["s3:PutObjectAcl"]
+    resources = ["${var.offline_store_bucket_arn}/*"]
+  }
+  statement {
+    sid     = "OfflineStoreGlueTables"
+    actions = ["glue:GetTable", "glue:UpdateTable"]
+    resources = [
+      "${local.glue}:catalog",
+      "${local.glue}:database/sagemaker_featurestore",
+      "${local.glue}:table/sagemaker_featurestore/*",
+    ]
   }
   statement {
     sid       = "PlatformKey"
@@ -97,19 +130,8 @@ data "aws_iam_policy_document" "sagemaker" {
   dynamic "statement" {
     for_each = var.mlflow_tracking_server_arn == "" ? [] : [1]
     content {
-      sid = "MlflowTracking"
-      actions = [
-        "sagemaker-mlflow:AccessUI", "sagemaker-mlflow:CreateExperiment", "sagemaker-mlflow:SearchExperiments",
-        "sagemaker-mlflow:GetExperiment", "sagemaker-mlflow:GetExperimentByName", "sagemaker-mlflow:CreateRun",
-        "sagemaker-mlflow:UpdateRun", "sagemaker-mlflow:GetRun", "sagemaker-mlflow:LogMetric",
-        "sagemaker-mlflow:LogParam", "sagemaker-mlflow:LogBatch", "sagemaker-mlflow:LogModel",
-        "sagemaker-mlflow:LogInputs", "sagemaker-mlflow:SetTag", "sagemaker-mlflow:CreateRegisteredModel",
-        "sagemaker-mlflow:GetRegisteredModel", "sagemaker-mlflow:SearchRegisteredModels",
-        "sagemaker-mlflow:CreateModelVersion", "sagemaker-mlflow:GetModelVersion",
-        "sagemaker-mlflow:SearchModelVersions", "sagemaker-mlflow:DeleteModelVersion",
-        "sagemaker-mlflow:SetRegisteredModelAlias", "sagemaker-mlflow:GetModelVersionByAlias",
-        "sagemaker-mlflow:SetModelVersionTag", "sagemaker-mlflow:GetDownloadURIForModelVersionArtifacts",
-      ]
+      sid       = "MlflowTracking"
+      actions   = [for a in local.mlflow_actions : "sagemaker-mlflow:${a}"]
       resources = [var.mlflow_tracking_server_arn]
     }
   }
@@ -136,21 +158,66 @@ data "aws_iam_policy_document" "sagemaker" {
       resources = ["*"]
     }
   }
-
-  dynamic "statement" {
-    for_each = var.kafka_secret_arn == "" ? [] : [1]
-    content {
-      sid       = "KafkaSecret"
-      actions   = ["secretsmanager:GetSecretValue"]
-      resources = [var.kafka_secret_arn]
-    }
-  }
 }
 
 resource "aws_iam_role_policy" "sagemaker" {
   name   = "least-privilege"
   role   = aws_iam_role.sagemaker.id
   policy = data.aws_iam_policy_document.sagemaker.json
+}
+
+# -- Kafka: a policy of its own, built only from settings, so a plan shows it in full --------
+data "aws_iam_policy_document" "kafka" {
+  # Kafka over MSK IAM: connect and write idempotently to the cluster, describe and write the
+  # models' topics (and create them when allowed). The job only produces: no group actions.
+  # https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html
+  dynamic "statement" {
+    for_each = var.kafka.sasl_mechanism == "AWS_MSK_IAM" ? [1] : []
+    content {
+      sid       = "KafkaCluster"
+      actions   = ["kafka-cluster:Connect", "kafka-cluster:WriteDataIdempotently"]
+      resources = [var.kafka.cluster_arn]
+    }
+  }
+  dynamic "statement" {
+    for_each = var.kafka.sasl_mechanism == "AWS_MSK_IAM" ? [1] : []
+    content {
+      sid       = "KafkaTopics"
+      actions   = concat(["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"], var.kafka.create_topics ? ["kafka-cluster:CreateTopic"] : [])
+      resources = local.kafka_topic_arns
+    }
+  }
+
+  # Kafka over SASL/SCRAM: read the AmazonMSK_ secret and decrypt it with its customer-managed key,
+  # only through Secrets Manager (https://docs.aws.amazon.com/msk/latest/developerguide/msk-password.html).
+  dynamic "statement" {
+    for_each = var.kafka.sasl_mechanism == "SCRAM-SHA-512" ? [1] : []
+    content {
+      sid       = "KafkaSecret"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [var.kafka.secret_arn]
+    }
+  }
+  dynamic "statement" {
+    for_each = var.kafka.sasl_mechanism == "SCRAM-SHA-512" ? [1] : []
+    content {
+      sid       = "KafkaSecretKey"
+      actions   = ["kms:Decrypt"]
+      resources = [var.kafka.secret_kms_key_arn]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["secretsmanager.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "kafka" {
+  count  = var.kafka.sasl_mechanism == "" ? 0 : 1
+  name   = "kafka"
+  role   = aws_iam_role.sagemaker.name
+  policy = data.aws_iam_policy_document.kafka.json
 }
 
 # -- EventBridge Scheduler role: starts this environment's pipelines, dead-letters failures --

@@ -49,10 +49,40 @@ variable "mlflow_tracking_server_arn" {
   }
 }
 
-variable "kafka_secret_arn" {
-  description = "Secrets Manager secret holding the Kafka SASL password; empty when not used."
+variable "offline_store_bucket_arn" {
+  description = "The feature store's offline-store bucket (one of bucket_arns): Feature Store writes it with object ACLs."
   type        = string
-  default     = ""
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9.-]+$", var.offline_store_bucket_arn))
+    error_message = "offline_store_bucket_arn must be an S3 bucket ARN."
+  }
+}
+
+variable "kafka" {
+  description = "How batch inference authenticates to Kafka: sasl_mechanism \"\" (none), SCRAM-SHA-512 (secret_arn, secret_kms_key_arn) or AWS_MSK_IAM (cluster_arn, topics, create_topics)."
+  type = object({
+    sasl_mechanism     = string
+    cluster_arn        = optional(string, "")
+    topics             = optional(list(string), [])
+    create_topics      = optional(bool, false)
+    secret_arn         = optional(string, "")
+    secret_kms_key_arn = optional(string, "")
+  })
+  default = { sasl_mechanism = "" }
+
+  validation {
+    condition     = contains(["", "SCRAM-SHA-512", "AWS_MSK_IAM"], var.kafka.sasl_mechanism)
+    error_message = "kafka.sasl_mechanism must be \"\", SCRAM-SHA-512 or AWS_MSK_IAM."
+  }
+  validation {
+    condition     = var.kafka.sasl_mechanism != "AWS_MSK_IAM" || (can(regex("^arn:aws[a-z-]*:kafka:[a-z0-9-]+:[0-9]{12}:cluster/[^/]+/[^/]+$", var.kafka.cluster_arn)) && length(var.kafka.topics) > 0)
+    error_message = "AWS_MSK_IAM needs kafka.cluster_arn (arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>) and the topics written."
+  }
+  validation {
+    condition     = var.kafka.sasl_mechanism != "SCRAM-SHA-512" || (can(regex(":secret:AmazonMSK_", var.kafka.secret_arn)) && can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", var.kafka.secret_kms_key_arn)))
+    error_message = "SCRAM-SHA-512 needs kafka.secret_arn (a secret named AmazonMSK_*) and kafka.secret_kms_key_arn (its customer-managed key ARN)."
+  }
 }
 
 variable "vpc_config" {

@@ -45,14 +45,22 @@ locals {
     inference_instance_count = var.inference_instance_count
     kafka_bootstrap_servers  = var.kafka_bootstrap_servers
     kafka_create_topic       = var.kafka_create_topic
-    batch_size               = var.batch_size
-    model_alias              = var.model_alias
+    kafka_security_protocol  = var.kafka_security_protocol
+    kafka_sasl_mechanism     = var.kafka_sasl_mechanism
+    kafka_secret_arn         = var.kafka_secret_arn
+    aws_region               = data.aws_region.current.name
+    # The platform key by alias: known before the key exists, so manual runs name it too.
+    kms_key_id  = module.storage.kms_key_alias
+    batch_size  = var.batch_size
+    model_alias = var.model_alias
   } : k => tostring(v) if v != null }
   model_values = { for name, m in local.models : name => {
     name               = name
     sha256             = m.sha256
     training_overrides = jsonencode(lookup(var.training_hyperparameters, name, {}))
   } }
+  # The topics the models publish to in this environment (inference.kafka_topic of each spec).
+  kafka_topics = sort(distinct([for m in local.models : replace(m.spec.inference.kafka_topic, "{environment}", var.environment)]))
   pipelines = merge([for name, m in local.models : { for kind in ["training", "inference"] : "${name}-${kind}" => {
     kind                = kind
     schedule_expression = try(m.spec.schedules[kind], null)
@@ -81,8 +89,16 @@ module "iam" {
   kms_key_arn                = module.storage.kms_key_arn
   repository_arns            = values(module.ecr.repository_arns)
   mlflow_tracking_server_arn = local.mlflow_arn
-  kafka_secret_arn           = var.kafka_secret_arn
-  vpc_config                 = local.vpc_config
+  offline_store_bucket_arn   = module.storage.bucket_arns["offline-store"]
+  kafka = {
+    sasl_mechanism     = var.kafka_sasl_mechanism
+    cluster_arn        = var.kafka_cluster_arn
+    topics             = local.kafka_topics
+    create_topics      = var.kafka_create_topic == "true"
+    secret_arn         = var.kafka_secret_arn
+    secret_kms_key_arn = var.kafka_secret_kms_key_arn
+  }
+  vpc_config = local.vpc_config
 }
 
 resource "aws_sagemaker_mlflow_tracking_server" "this" {
@@ -91,6 +107,7 @@ resource "aws_sagemaker_mlflow_tracking_server" "this" {
   role_arn             = module.iam.sagemaker_role_arn
   artifact_store_uri   = "s3://${module.storage.bucket_names["models"]}/mlflow"
   tracking_server_size = var.mlflow_tracking_server_size
+  mlflow_version       = var.mlflow_server_version
 
   lifecycle {
     precondition {

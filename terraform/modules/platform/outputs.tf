@@ -32,3 +32,8 @@ output "mlflow_tracking_uri" {
   description = "The MLflow tracking URI the jobs use (the created server's ARN, or the given URI)."
   value       = local.mlflow_uri
 }
+
+output "kms_key_alias" {
+  description = "Alias of the platform key (the pipelines' KmsKeyId): alias/<project>-<environment>."
+  value       = module.storage.kms_key_alias
+}

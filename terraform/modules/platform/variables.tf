@@ -194,8 +194,85 @@ variable "alert_emails" {
   default     = []
 }
 
-variable "kafka_secret_arn" {
-  description = "Secrets Manager secret of the Kafka SASL password; empty when not used."
+# -- Kafka security: the same three modes the job takes (ml_inference.settings), checked here so a
+# plan fails before anything is deployed. MSK's listeners: 9092 PLAINTEXT, 9094 TLS, 9096 SASL/SCRAM,
+# 9098 IAM (https://docs.aws.amazon.com/msk/latest/developerguide/port-info.html).
+variable "kafka_security_protocol" {
+  description = "security.protocol of batch inference: PLAINTEXT, SSL, or SASL_SSL (with kafka_sasl_mechanism)."
+  type        = string
+  default     = "PLAINTEXT"
+
+  validation {
+    condition     = contains(["PLAINTEXT", "SSL", "SASL_SSL"], var.kafka_security_protocol)
+    error_message = "kafka_security_protocol must be PLAINTEXT, SSL or SASL_SSL."
+  }
+  validation {
+    condition     = var.kafka_security_protocol != "SASL_SSL" || length(var.job_subnet_ids) > 0
+    error_message = "kafka_security_protocol = SASL_SSL (Amazon MSK) needs job_subnet_ids: MSK brokers are reachable only inside their VPC."
+  }
+}
+
+variable "kafka_sasl_mechanism" {
+  description = "SASL mechanism with SASL_SSL: SCRAM-SHA-512 (kafka_secret_arn) or AWS_MSK_IAM (kafka_cluster_arn); empty otherwise."
   type        = string
   default     = ""
+
+  validation {
+    condition     = contains(["", "SCRAM-SHA-512", "AWS_MSK_IAM"], var.kafka_sasl_mechanism)
+    error_message = "kafka_sasl_mechanism must be SCRAM-SHA-512 or AWS_MSK_IAM (MSK's SASL mechanisms), or empty without SASL."
+  }
+  validation {
+    condition     = (var.kafka_security_protocol == "SASL_SSL") == (var.kafka_sasl_mechanism != "")
+    error_message = "kafka_sasl_mechanism is set exactly when kafka_security_protocol = SASL_SSL (SCRAM-SHA-512 or AWS_MSK_IAM)."
+  }
+}
+
+variable "kafka_secret_arn" {
+  description = "With SCRAM-SHA-512: the Secrets Manager secret of the SASL user (JSON username/password), named AmazonMSK_*."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = (var.kafka_sasl_mechanism == "SCRAM-SHA-512") == (var.kafka_secret_arn != "")
+    error_message = "kafka_secret_arn is set exactly when kafka_sasl_mechanism = SCRAM-SHA-512."
+  }
+  # MSK associates only secrets whose name starts with AmazonMSK_, encrypted with a customer-managed
+  # key (https://docs.aws.amazon.com/msk/latest/developerguide/msk-password.html).
+  validation {
+    condition     = var.kafka_secret_arn == "" || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:AmazonMSK_[A-Za-z0-9/_+=.@-]+$", var.kafka_secret_arn))
+    error_message = "kafka_secret_arn must be the ARN of a secret whose name starts with AmazonMSK_ (MSK refuses other SCRAM secrets); rename the secret and use its ARN."
+  }
+}
+
+variable "kafka_secret_kms_key_arn" {
+  description = "With SCRAM-SHA-512: ARN of the customer-managed KMS key encrypting kafka_secret_arn (the role may decrypt through Secrets Manager only)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = (var.kafka_sasl_mechanism == "SCRAM-SHA-512") == can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9-]+$", var.kafka_secret_kms_key_arn))
+    error_message = "kafka_secret_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>) exactly when kafka_sasl_mechanism = SCRAM-SHA-512 (MSK's SCRAM secrets use a customer-managed key)."
+  }
+}
+
+variable "kafka_cluster_arn" {
+  description = "With AWS_MSK_IAM: the MSK cluster ARN; the role may connect to it and write the models' topics."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = (var.kafka_sasl_mechanism == "AWS_MSK_IAM") == can(regex("^arn:aws[a-z-]*:kafka:[a-z0-9-]+:[0-9]{12}:cluster/[^/]+/[^/]+$", var.kafka_cluster_arn))
+    error_message = "kafka_cluster_arn must be an MSK cluster ARN (arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>) exactly when kafka_sasl_mechanism = AWS_MSK_IAM."
+  }
+}
+
+variable "mlflow_server_version" {
+  description = "MLflow version of a created tracking server; the jobs' MLflow client must match it (tests/unit/test_mlflow_version.py)."
+  type        = string
+  default     = "3.0"
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+$", var.mlflow_server_version))
+    error_message = "mlflow_server_version must be major.minor, e.g. 3.0."
+  }
 }

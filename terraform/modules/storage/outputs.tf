@@ -13,3 +13,8 @@ output "bucket_arns" {
   description = "Bucket ARNs by purpose: data, offline-store, models, logs."
   value       = { for k, b in local.all_buckets : k => b.arn }
 }
+
+output "kms_key_alias" {
+  description = "Alias of the platform key, alias/<name_prefix> (known at plan time)."
+  value       = aws_kms_alias.this.name
+}

@@ -689,12 +689,12 @@ def terraform_bad_instance_type(ctx):
 # -- the tests ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def terraform_root(moto_endpoint, tmp_path_factory) -> Path | None:
-    from tests.integration.terraform.test_terraform import MIRROR, TERRAFORM, init, moto_copy
+    from tests.integration.terraform.test_terraform import MIRROR, TERRAFORM, filled_copy, init
 
     if TERRAFORM is None or MIRROR is None:
         return None
     tmp = tmp_path_factory.mktemp("catalogue-terraform")
-    root = moto_copy(tmp, moto_endpoint, "staging")
+    root = filled_copy(tmp, moto_endpoint, "staging")
     init(root, root / "tf-data", backend=True)
     return root
 

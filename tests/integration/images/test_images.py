@@ -34,7 +34,10 @@ def test_dockerfiles_are_hadolint_clean():
 
 
 def test_shell_scripts_are_shellcheck_clean():
-    scripts = [str(p) for p in (REPO_ROOT / "scripts").glob("*.sh")] + [str(REPO_ROOT / ".ci" / "run")]
+    scripts = [str(p) for p in (REPO_ROOT / "scripts").glob("*.sh")] + [
+        str(REPO_ROOT / ".ci" / "run"),
+        str(REPO_ROOT / "docker" / "entrypoint.sh"),
+    ]
     result = subprocess.run([str(BIN / "shellcheck"), *scripts], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 

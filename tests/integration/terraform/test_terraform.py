@@ -206,11 +206,34 @@ def planned(plan: dict) -> dict[str, dict]:
 MOTO_ACCOUNT = "123456789012"
 
 
-def filled_copy(tmp_path: Path, endpoint: str, environment: str) -> Path:
-    """A moto copy whose tfvars name moto's account, as a user fills in their own."""
+EXAMPLE_ACCOUNTS = r"\b(111111111111|222222222222)\b"
+FILLED = "0filled1"  # what a user puts where the example says REPLACE-ME
+
+
+def fill(text: str) -> str:
+    """Example settings as a user fills them in: their account (moto's), their own ids."""
+    return re.sub(EXAMPLE_ACCOUNTS, MOTO_ACCOUNT, text).replace("REPLACE-ME", FILLED)
+
+
+def pinned_images(environment: str) -> dict[str, str]:
+    """images.auto.tfvars.json as scripts/build_push_ecr.sh writes it after a push."""
+    registry = f"{MOTO_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
+    return {
+        f"{t}_image_uri": f"{registry}/ml-platform-{environment}-{t}@sha256:{str(i) * 64}"
+        for i, t in enumerate(("inference", "training"), start=1)
+    }
+
+
+def filled_copy(tmp_path: Path, endpoint: str, environment: str, **settings: str) -> Path:
+    """A moto copy with the example values replaced, the images pinned, and ``settings`` appended."""
     root = moto_copy(tmp_path, endpoint, environment)
     tfvars = root / "terraform.tfvars"
-    tfvars.write_text(re.sub(r"\b(111111111111|222222222222)\b", MOTO_ACCOUNT, tfvars.read_text()))
+    extra = "".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items())
+    text = fill(tfvars.read_text())
+    for key in settings:  # a setting given here replaces the example's line
+        text = re.sub(rf"(?m)^{key}\s*=.*\n", "", text)
+    tfvars.write_text(text + extra)
+    (root / "images.auto.tfvars.json").write_text(json.dumps(pinned_images(environment), indent=2))
     return root
 
 
@@ -338,7 +361,7 @@ def staging_applied(moto_endpoint, tmp_path_factory) -> dict:
 
     urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")).close()
     tmp = tmp_path_factory.mktemp("applied")
-    root = moto_copy(tmp, moto_endpoint, "staging")
+    root = filled_copy(tmp, moto_endpoint, "staging")
     data_dir = tmp / "data"
     addresses = [a for a in planned(plan_json(root, data_dir)) if not any(gap in a for gap in MOTO_GAPS)]
     result = terraform(

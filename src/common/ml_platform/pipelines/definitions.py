@@ -16,6 +16,8 @@ from typing import Any
 
 VERSION = "2020-12-01"
 PIPELINES = ("training", "inference")
+# docker/entrypoint.sh in both images; a processing job's ContainerEntrypoint replaces the image's.
+ENTRYPOINT = "/usr/local/bin/mlp-entrypoint"
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ COMMON = (
     Parameter("DataUri", "String", "", "setting:data_uri"),
     Parameter("Model", "String", "", "model:name"),
     Parameter("ModelSpecSha256", "String", "", "model:sha256"),
+    # The platform key for the training output and the processing outputs (an alias name, known
+    # before the key exists). Empty: S3's default key (the local runner has no KMS).
+    Parameter("KmsKeyId", "String", "", "setting:kms_key_id"),
 )
 TRAINING = (
     Parameter("TrainingImageUri", "String", "ml-platform-training:local", "setting:training_image_uri"),
@@ -72,6 +77,12 @@ INFERENCE = (
     Parameter("KafkaBootstrapServers", "String", "", "setting:kafka_bootstrap_servers"),
     Parameter("KafkaTopic", "String", "", "manual"),
     Parameter("KafkaCreateTopic", "String", "false", "setting:kafka_create_topic"),
+    # Kafka security: PLAINTEXT/SSL without SASL, SASL_SSL with SCRAM-SHA-512 (the password in a
+    # Secrets Manager secret) or with AWS_MSK_IAM (OAUTHBEARER tokens signed with the job's role).
+    Parameter("KafkaSecurityProtocol", "String", "PLAINTEXT", "setting:kafka_security_protocol"),
+    Parameter("KafkaSaslMechanism", "String", "", "setting:kafka_sasl_mechanism"),
+    Parameter("KafkaSaslSecretId", "String", "", "setting:kafka_secret_arn"),
+    Parameter("AwsRegion", "String", "", "setting:aws_region"),
     Parameter("BatchSize", "Integer", 50000, "setting:batch_size"),
     Parameter("ModelAlias", "String", "champion", "setting:model_alias"),
     Parameter("ScoringAsOf", "String", "now", "manual"),
@@ -116,6 +127,16 @@ def _environment() -> dict[str, Any]:
     }
 
 
+def _kafka_environment() -> dict[str, Any]:
+    """Kafka security settings of batch inference (MLP_* settings of the job)."""
+    return {
+        "MLP_KAFKA_SECURITY_PROTOCOL": _get("KafkaSecurityProtocol"),
+        "MLP_KAFKA_SASL_MECHANISM": _get("KafkaSaslMechanism"),
+        "MLP_KAFKA_SASL_SECRET_ID": _get("KafkaSaslSecretId"),
+        "MLP_AWS_REGION": _get("AwsRegion"),
+    }
+
+
 def training_definition() -> dict[str, Any]:
     hyperparameters = {
         "environment": _get("Environment"),
@@ -136,7 +157,9 @@ def training_definition() -> dict[str, Any]:
             },
             "HyperParameters": hyperparameters,
             "Environment": _environment(),
-            "OutputDataConfig": {"S3OutputPath": _get("ModelOutputS3Uri")},
+            # KmsKeyId: key ID or ARN, alias name or alias ARN (OutputDataConfig,
+            # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_OutputDataConfig.html).
+            "OutputDataConfig": {"S3OutputPath": _get("ModelOutputS3Uri"), "KmsKeyId": _get("KmsKeyId")},
             "ResourceConfig": {
                 "InstanceCount": 1,
                 "InstanceType": _get("TrainingInstanceType"),
@@ -185,11 +208,15 @@ def inference_definition() -> dict[str, Any]:
             },
             "AppSpecification": {
                 "ImageUri": _get("InferenceImageUri"),
-                "ContainerEntrypoint": ["ml-inference"],
+                # The image's entry point: takes the mounted output folders, then drops root.
+                "ContainerEntrypoint": [ENTRYPOINT, "ml-inference"],
                 "ContainerArguments": arguments,
             },
-            "Environment": _environment(),
+            "Environment": _environment() | _kafka_environment(),
+            # KmsKeyId: key ID or ARN, or alias (ProcessingOutputConfig,
+            # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProcessingOutputConfig.html).
             "ProcessingOutputConfig": {
+                "KmsKeyId": _get("KmsKeyId"),
                 "Outputs": [
                     {
                         "OutputName": "run-report",

@@ -48,6 +48,23 @@ def read_tfvars(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid HCL: {exc}") from None
 
 
+def read_settings(path: Path) -> dict[str, Any]:
+    """The environment's settings as Terraform loads them: ``path`` (terraform.tfvars), then each
+    ``*.auto.tfvars.json`` beside it in lexical order, later files winning (the image pins that
+    scripts/build_push_ecr.sh writes). Order: https://developer.hashicorp.com/terraform/language/values/variables#variable-definition-precedence
+    """
+    settings = read_tfvars(path)
+    for extra in sorted(path.parent.glob("*.auto.tfvars.json")):
+        try:
+            loaded = json.loads(extra.read_text())
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{extra}: not valid JSON: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{extra}: expected a JSON object of settings")
+        settings |= loaded
+    return settings
+
+
 def check_value(pipeline: str, name: str, value: Any, source: str) -> str:
     """The value as the string StartPipelineExecution takes, after checking name and type."""
     by_name = {p.name: p for p in parameters(pipeline)}
@@ -105,7 +122,7 @@ def parameter_values(
     """Every parameter pipelines/parameters.json gives a value (empty ones left to the default),
     then ``--set`` overrides. ``settings`` replaces keys of the environment's settings."""
     path = settings_file(repo, environment)
-    tfvars = {**read_tfvars(path), **(settings or {})}
+    tfvars = {**read_settings(path), **(settings or {})}
     spec = load_repo_model(repo, model)
     from_model = model_values(spec, tfvars)
     values: dict[str, str] = {}
@@ -146,7 +163,7 @@ def build_execution_request(
     model: str,
     settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    tfvars = read_tfvars(settings_file(repo, environment))
+    tfvars = read_settings(settings_file(repo, environment))
     project = tfvars.get("project_name", "ml-platform")
     values = parameter_values(repo, pipeline, environment, overrides, model=model, settings=settings)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")

@@ -17,7 +17,8 @@ override_data {
 
 variables {
   name_prefix                = "ml-platform-test"
-  bucket_arns                = ["arn:aws:s3:::ml-platform-test-data-123456789012"]
+  bucket_arns                = ["arn:aws:s3:::ml-platform-test-data-123456789012", "arn:aws:s3:::ml-platform-test-offline-store-123456789012"]
+  offline_store_bucket_arn   = "arn:aws:s3:::ml-platform-test-offline-store-123456789012"
   kms_key_arn                = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   repository_arns            = ["arn:aws:ecr:us-east-1:123456789012:repository/ml-platform-test-training"]
   mlflow_tracking_server_arn = "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/ml-platform-test"
@@ -69,6 +70,51 @@ run "vpc_adds_scoped_network_permissions" {
     ]), "arn:aws:ec2:us-east-1:123456789012:subnet/subnet-0abc")
     error_message = "network interface permissions are scoped to the given subnets"
   }
+}
+
+run "msk_iam_grants_the_producer_actions_on_the_cluster_and_its_topics" {
+  command = plan
+
+  variables {
+    kafka = {
+      sasl_mechanism = "AWS_MSK_IAM"
+      cluster_arn    = "arn:aws:kafka:us-east-1:123456789012:cluster/events/0123-abcd"
+      topics         = ["a-predictions", "b-predictions"]
+    }
+  }
+
+  assert {
+    condition = jsondecode(data.aws_iam_policy_document.kafka.json).Statement == [
+      {
+        Sid      = "KafkaCluster", Effect = "Allow",
+        Action   = ["kafka-cluster:WriteDataIdempotently", "kafka-cluster:Connect"],
+        Resource = "arn:aws:kafka:us-east-1:123456789012:cluster/events/0123-abcd"
+      },
+      {
+        Sid    = "KafkaTopics", Effect = "Allow",
+        Action = ["kafka-cluster:WriteData", "kafka-cluster:DescribeTopic"],
+        Resource = [
+          "arn:aws:kafka:us-east-1:123456789012:topic/events/0123-abcd/b-predictions",
+          "arn:aws:kafka:us-east-1:123456789012:topic/events/0123-abcd/a-predictions",
+        ]
+      },
+    ]
+    error_message = "MSK IAM: Connect and WriteDataIdempotently on the cluster, DescribeTopic and WriteData on each topic"
+  }
+}
+
+run "scram_secret_must_be_named_for_msk" {
+  command = plan
+
+  variables {
+    kafka = {
+      sasl_mechanism     = "SCRAM-SHA-512"
+      secret_arn         = "arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka-user-AbCdEf"
+      secret_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    }
+  }
+
+  expect_failures = [var.kafka]
 }
 
 run "bucket_wildcards_are_refused" {
