@@ -25,8 +25,8 @@ model_output_s3_uri = "s3://ml-platform-prod-models-222222222222/training"
 
 # The jobs run in the VPC of the Kafka cluster (subnets with a NAT gateway, or the VPC endpoints of
 # terraform/modules/vpc_endpoints); the security groups must reach the brokers.
-job_subnet_ids         = ["subnet-REPLACE-ME"]
-job_security_group_ids = ["sg-REPLACE-ME"]
+job_subnet_ids         = ["subnet-0123456789abcdef0"]
+job_security_group_ids = ["sg-0123456789abcdef0"]
 
 inference_instance_type  = "ml.m5.2xlarge"
 inference_instance_count = 2

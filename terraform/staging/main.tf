@@ -50,7 +50,9 @@ locals {
     inference_image_uri      = var.inference_image_uri
     job_subnet_ids           = join(",", var.job_subnet_ids)
     job_security_group_ids   = join(",", var.job_security_group_ids)
-  } : k => v if can(regex("111111111111|222222222222|REPLACE-ME", v)) }
+  } : k => v if can(regex("111111111111|222222222222|REPLACE-ME|0123456789abcdef0", v)) }
+  # The ECR repositories are IMMUTABLE and never receive :latest: only a digest pin can run.
+  unpinned_images = [for k, v in { inference = var.inference_image_uri, training = var.training_image_uri } : k if !can(regex("@sha256:[0-9a-f]{64}$", v))]
 }
 
 # generate_params_json.py reads these settings for manual runs: they must name what Terraform
@@ -61,7 +63,11 @@ resource "terraform_data" "settings" {
   lifecycle {
     precondition {
       condition     = length(local.example_values) == 0
-      error_message = "terraform.tfvars still holds example values in ${join(", ", sort(keys(local.example_values)))}: replace the example account ids 111111111111/222222222222 and every REPLACE-ME with your own values (docs/deploy.md, \"Values to replace\")."
+      error_message = "terraform.tfvars still holds example values in ${join(", ", sort(keys(local.example_values)))}: replace the example account ids 111111111111/222222222222, the example subnet and security group ids and every REPLACE-ME with your own values (docs/deploy.md, \"Values to replace\")."
+    }
+    precondition {
+      condition     = length(local.unpinned_images) == 0
+      error_message = "${join(", ", [for i in local.unpinned_images : "${i}_image_uri"])}: not pinned by digest (<repository>@sha256:<digest>): run scripts/build_push_ecr.sh all --environment ${var.environment}, which pushes the images and writes images.auto.tfvars.json (docs/deploy.md)."
     }
     precondition {
       condition     = var.sagemaker_role_arn == module.platform.sagemaker_role_arn

@@ -29,21 +29,11 @@ variable "aws_region" {
 variable "training_image_uri" {
   description = "Training image, <registry>/<repository>@sha256:<digest> (images.auto.tfvars.json)."
   type        = string
-
-  validation {
-    condition     = can(regex("@sha256:[0-9a-f]{64}$", var.training_image_uri))
-    error_message = "training_image_uri is not pinned by digest (<repository>@sha256:<digest>): run scripts/build_push_ecr.sh training --environment <environment>, which pushes the image and writes images.auto.tfvars.json (docs/deploy.md)."
-  }
 }
 
 variable "inference_image_uri" {
   description = "Inference image, <registry>/<repository>@sha256:<digest> (images.auto.tfvars.json)."
   type        = string
-
-  validation {
-    condition     = can(regex("@sha256:[0-9a-f]{64}$", var.inference_image_uri))
-    error_message = "inference_image_uri is not pinned by digest (<repository>@sha256:<digest>): run scripts/build_push_ecr.sh inference --environment <environment>, which pushes the image and writes images.auto.tfvars.json (docs/deploy.md)."
-  }
 }
 
 variable "training_instance_type" {

@@ -67,12 +67,31 @@ def check_user(env: Mapping[str, str] | None = None) -> None:
         )
 
 
+def check_deployed_parameters(env: Mapping[str, str] | None = None) -> None:
+    """In a SageMaker pipeline execution, refuse parameters left at the local-only defaults of
+    the definition (a run started without the environment's parameters)."""
+    from ml_platform.pipelines.definitions import local_defaults
+
+    env = os.environ if env is None else env
+    arn = env.get("MLP_PIPELINE_EXECUTION_ARN", "")
+    if not arn.startswith("arn:") or ":sagemaker:local:" in arn:
+        return  # not a deployed execution (the local runner's ARNs name the region "local")
+    left = local_defaults(env)
+    if left:
+        raise ConfigError(
+            f"pipeline execution {arn} runs with the definition's local defaults for {', '.join(left)}: "
+            "start it with the environment's parameters (its schedule, or the file "
+            "scripts/generate_params_json.py --environment <env> --model <model> writes)"
+        )
+
+
 def run_job(job: Callable[[], Any], message_file: Path) -> tuple[int, Any]:
     """Run a job the way SageMaker expects: (0, result), or the reason in ``message_file`` and
     exit code 1 for an error the user can fix, 2 for an internal error (with its traceback)."""
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     try:
         check_user()
+        check_deployed_parameters()
         return 0, job()
     except MLPlatformError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -434,6 +434,29 @@ def inference_sasl_without_password(ctx):
     )
 
 
+@case(
+    "inference",
+    "a deployed pipeline started without the environment's parameters",
+    "error: pipeline execution arn:aws:sagemaker:us-east-1:123456789012:pipeline/ml-platform-staging-churn-inference/execution/x1 runs with the definition's local defaults for Environment='local', MlflowTrackingUri='': start it with the environment's parameters (its schedule, or the file scripts/generate_params_json.py --environment <env> --model <model> writes)",
+    unchanged="Kafka topic",
+)
+def inference_deployed_with_local_defaults(ctx):
+    env = {
+        **ctx.platform.env(ctx.champion),
+        "MLP_PIPELINE_EXECUTION_ARN": "arn:aws:sagemaker:us-east-1:123456789012:pipeline/ml-platform-staging-churn-inference/execution/x1",
+        "MLP_ENVIRONMENT": "local",
+        "MLP_MLFLOW_TRACKING_URI": "",
+        "MLP_MODEL": "churn",
+        "MLP_MODEL_SPEC_SHA256": "0" * 64,
+        "MLP_DATA_URI": "s3://ml-platform-staging-data-123456789012",
+        "MLP_FEATURE_GROUP_PREFIX": "ml-platform-staging-",
+    }
+    topic = f"catalogue-{uuid.uuid4().hex[:8]}"
+    return ctx.run(
+        *inference_command(ctx.tmp / "root", *publish_args(ctx.broker.bootstrap_servers, topic)), env=env
+    )
+
+
 # -- generate_params_json.py -------------------------------------------------------------------
 def _params(ctx: Ctx, *args: str):
     out = ctx.tmp / "parameters"
@@ -528,11 +551,11 @@ def params_unknown_environment(ctx):
 # -- build_push_ecr.sh -------------------------------------------------------------------------
 def _images(ctx: Ctx, *args: str, **state):
     sandbox = make_sandbox(ctx.tmp / "images", **state)
-    before = sandbox.tfvars.read_bytes()
+    before = sandbox.unchanged()
     result = ctx.run(
         "bash", sandbox.root / "scripts" / "build_push_ecr.sh", *args, env=sandbox.env, cwd=sandbox.root
     )
-    assert sandbox.tfvars.read_bytes() == before
+    assert sandbox.unchanged() == before
     return result
 
 
@@ -540,7 +563,7 @@ def _images(ctx: Ctx, *args: str, **state):
     "build_push_ecr.sh",
     "no `--environment`",
     "error: --environment is required (staging or prod)",
-    unchanged="tfvars, registry",
+    unchanged="tfvars, image pins, registry",
     exit_code=2,
 )
 def images_missing_environment(ctx):
@@ -551,7 +574,7 @@ def images_missing_environment(ctx):
     "build_push_ecr.sh",
     "an unknown environment (`--environment qa`)",
     "error: unknown environment 'qa': use staging or prod",
-    unchanged="tfvars, registry",
+    unchanged="tfvars, image pins, registry",
     exit_code=2,
 )
 def images_unknown_environment(ctx):
@@ -562,7 +585,7 @@ def images_unknown_environment(ctx):
     "build_push_ecr.sh",
     "the ECR repository does not exist",
     "error: ECR repository ml-platform-staging-training does not exist in account 111111111111, region us-east-1 (or cannot be read)",
-    unchanged="tfvars, registry",
+    unchanged="tfvars, image pins, registry",
 )
 def images_missing_repository(ctx):
     return _images(ctx, "all", "--environment", "staging", repositories=[])
@@ -572,7 +595,7 @@ def images_missing_repository(ctx):
     "build_push_ecr.sh",
     "AWS credentials of another account",
     "error: the credentials are for account 222222222222 but terraform/staging/terraform.tfvars targets account 111111111111 (sagemaker_role_arn)",
-    unchanged="tfvars, registry",
+    unchanged="tfvars, image pins, registry",
 )
 def images_wrong_account(ctx):
     return _images(ctx, "all", "--environment", "staging", account="222222222222")
@@ -634,7 +657,7 @@ def runner_parameters_not_json(ctx):
 
 
 # -- Terraform variables -----------------------------------------------------------------------
-def _plan(ctx: Ctx, name: str, value: str):
+def _plan(ctx: Ctx, name: str, value: str, **more: str):
     from tests.integration.terraform.test_terraform import terraform
 
     if ctx.terraform_root is None:
@@ -642,7 +665,8 @@ def _plan(ctx: Ctx, name: str, value: str):
             "no hashicorp/aws provider mirror here (the machine image provides one); see test_terraform"
         )
     root = ctx.terraform_root
-    done = terraform("plan", "-input=false", f"-var={name}={value}", cwd=root, data_dir=root / "tf-data")
+    variables = [f"-var={k}={v}" for k, v in {name: value, **more}.items()]
+    done = terraform("plan", "-input=false", *variables, cwd=root, data_dir=root / "tf-data")
     code, output = done.returncode, (done.stdout + done.stderr)
     assert not (root / "terraform.tfstate").exists()
     return code, " ".join(output.split())
@@ -684,6 +708,69 @@ def terraform_unknown_environment(ctx):
 )
 def terraform_bad_instance_type(ctx):
     return _plan(ctx, "training_instance_type", "m5.large")
+
+
+@case(
+    "Terraform",
+    "an example value left in terraform.tfvars (account `111111111111`)",
+    'terraform.tfvars still holds example values in sagemaker_role_arn: replace the example account ids 111111111111/222222222222, the example subnet and security group ids and every REPLACE-ME with your own values (docs/deploy.md, "Values to replace").',
+    unchanged="Terraform state",
+)
+def terraform_example_account(ctx):
+    return _plan(
+        ctx, "sagemaker_role_arn", "arn:aws:iam::111111111111:role/ml-platform-staging-sagemaker-execution"
+    )
+
+
+@case(
+    "Terraform",
+    "a tag-only image reference (`...-training:latest`)",
+    "training_image_uri: not pinned by digest (<repository>@sha256:<digest>): run scripts/build_push_ecr.sh all --environment staging, which pushes the images and writes images.auto.tfvars.json (docs/deploy.md).",
+    unchanged="Terraform state",
+)
+def terraform_tag_only_image(ctx):
+    return _plan(
+        ctx,
+        "training_image_uri",
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-staging-training:latest",
+    )
+
+
+@case(
+    "Terraform",
+    "a role ARN that is not the one Terraform creates",
+    "sagemaker_role_arn in terraform.tfvars is arn:aws:iam::123456789012:role/ml-platform-staging-sagemaker, not the role Terraform creates: set it to arn:aws:iam::123456789012:role/ml-platform-staging-sagemaker-execution.",
+    unchanged="Terraform state",
+)
+def terraform_wrong_role_arn(ctx):
+    return _plan(ctx, "sagemaker_role_arn", "arn:aws:iam::123456789012:role/ml-platform-staging-sagemaker")
+
+
+@case(
+    "Terraform",
+    "a Kafka mechanism MSK does not offer (`PLAIN`)",
+    "kafka_sasl_mechanism must be SCRAM-SHA-512 or AWS_MSK_IAM (MSK's SASL mechanisms), or empty without SASL.",
+    unchanged="Terraform state",
+)
+def terraform_unknown_kafka_mechanism(ctx):
+    return _plan(ctx, "kafka_sasl_mechanism", "PLAIN")
+
+
+@case(
+    "Terraform",
+    "SASL/SCRAM with a secret not named `AmazonMSK_*`",
+    "kafka_secret_arn must be the ARN of a secret whose name starts with AmazonMSK_ (MSK refuses other SCRAM secrets); rename the secret and use its ARN.",
+    unchanged="Terraform state",
+)
+def terraform_scram_secret_without_prefix(ctx):
+    return _plan(
+        ctx,
+        "kafka_sasl_mechanism",
+        "SCRAM-SHA-512",
+        kafka_cluster_arn="",
+        kafka_secret_arn="arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka-user-AbCdEf",
+        kafka_secret_kms_key_arn="arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-0000-1111-2222-333344445555",
+    )
 
 
 # -- the tests ---------------------------------------------------------------------------------

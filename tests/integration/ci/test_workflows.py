@@ -117,7 +117,11 @@ def test_main_tests_then_builds_with_the_script_then_applies_staging():
     assert deploy["on"]["push"]["branches"] == ["main"]
     jobs = deploy["jobs"]
     assert jobs["ci"]["uses"] == "./.github/workflows/ci.yml"
-    assert jobs["build-push"]["needs"] == "ci"
+    # A first deploy: the repositories (and the key they use) exist before the first push.
+    assert jobs["bootstrap"]["needs"] == "ci" and jobs["build-push"]["needs"] == "bootstrap"
+    assert "apply -input=false -auto-approve -target=module.platform.module.ecr" in " ".join(
+        run_text(jobs["bootstrap"]).replace("\\\n", " ").split()
+    )
     assert "scripts/build_push_ecr.sh all --environment staging" in run_text(jobs["build-push"])
     assert jobs["apply"]["needs"] == "build-push"
     apply = run_text(jobs["apply"])
@@ -128,6 +132,10 @@ def test_main_tests_then_builds_with_the_script_then_applies_staging():
         s for s in jobs["apply"]["steps"] if s.get("uses", "").startswith("actions/download-artifact@")
     )
     assert download["with"]["path"] == "terraform/staging"
+    upload = next(
+        s for s in jobs["build-push"]["steps"] if s.get("uses", "").startswith("actions/upload-artifact@")
+    )
+    assert upload["with"]["path"] == "terraform/staging/images.auto.tfvars.json"
 
 
 def test_prod_is_a_manual_promotion_behind_a_protected_environment():

@@ -27,6 +27,8 @@ COPIED = [
     ".dockerignore",
     "terraform/staging/terraform.tfvars",
     "terraform/prod/terraform.tfvars",
+    "terraform/staging/images.auto.tfvars.json",
+    "terraform/prod/images.auto.tfvars.json",
     "src/training/pyproject.toml",
     "src/training/Dockerfile",
     "src/inference/pyproject.toml",
@@ -47,6 +49,14 @@ class Sandbox:
     @property
     def tfvars(self) -> Path:
         return self.root / "terraform" / "staging" / "terraform.tfvars"
+
+    @property
+    def pins(self) -> Path:
+        """images.auto.tfvars.json: the only file the script writes."""
+        return self.root / "terraform" / "staging" / "images.auto.tfvars.json"
+
+    def unchanged(self) -> bytes:
+        return self.tfvars.read_bytes() + self.pins.read_bytes()
 
     def run(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -130,10 +140,10 @@ def verbs(calls: list[list[str]]) -> list[str]:
     return out
 
 
-def changed_lines(before: str, after: str) -> dict[str, tuple[str, str]]:
-    a, b = before.splitlines(), after.splitlines()
-    assert len(a) == len(b), "lines were added or removed"
-    return {x.split("=")[0].strip(): (x, y) for x, y in zip(a, b, strict=True) if x != y}
+def changed_pins(before: str, after: str) -> dict[str, tuple[str, str]]:
+    a, b = json.loads(before), json.loads(after)
+    assert set(a) == set(b), "keys were added or removed"
+    return {k: (a[k], b[k]) for k in a if a[k] != b[k]}
 
 
 def pinned(target: str, digest: str) -> str:
@@ -141,7 +151,7 @@ def pinned(target: str, digest: str) -> str:
 
 
 def test_all_builds_pushes_and_pins_both_images_by_digest(sandbox):
-    before = sandbox.tfvars.read_text()
+    before, tfvars = sandbox.pins.read_text(), sandbox.tfvars.read_bytes()
     sha = sandbox.head()
 
     result = sandbox.run("all", "--environment", "staging")
@@ -177,13 +187,13 @@ def test_all_builds_pushes_and_pins_both_images_by_digest(sandbox):
     assert f"REVISION={revision.stdout.strip()}" in build
 
     images = sandbox.state()["images"]
-    after = sandbox.tfvars.read_text()
-    changes = changed_lines(before, after)
+    after = sandbox.pins.read_text()
+    changes = changed_pins(before, after)
     assert set(changes) == {"training_image_uri", "inference_image_uri"}, "nothing else is touched"
     for target in REPOS:
-        old, new = changes[f"{target}_image_uri"]
-        digest = images[f"{REPOS[target]}:{sha}"]
-        assert new == re.sub(r'"[^"]*"', f'"{pinned(target, digest)}"', old, count=1)
+        assert changes[f"{target}_image_uri"][1] == pinned(target, images[f"{REPOS[target]}:{sha}"])
+    assert after == json.dumps(json.loads(after), indent=2, sort_keys=True) + "\n", "stable, reviewable JSON"
+    assert sandbox.tfvars.read_bytes() == tfvars, "terraform.tfvars is never edited"
     assert (
         "pushed" in result.stdout
         and pinned("inference", images[f"{REPOS['inference']}:{sha}"]) in result.stdout
@@ -192,7 +202,7 @@ def test_all_builds_pushes_and_pins_both_images_by_digest(sandbox):
 
 
 def test_one_target_with_extra_tag_pins_only_its_line(sandbox):
-    before = sandbox.tfvars.read_text()
+    before = sandbox.pins.read_text()
     sha = sandbox.head()
 
     result = sandbox.run("training", "-e", "staging", "--tag", "v1.4.0")
@@ -204,12 +214,12 @@ def test_one_target_with_extra_tag_pins_only_its_line(sandbox):
         "docker push ml-platform-staging-training:v1.4.0",
     ]
     assert not any("inference" in v for v in verbs(sandbox.calls()))
-    assert set(changed_lines(before, sandbox.tfvars.read_text())) == {"training_image_uri"}
+    assert set(changed_pins(before, sandbox.pins.read_text())) == {"training_image_uri"}
 
 
 def test_rerun_of_a_pushed_commit_reuses_the_images_and_leaves_tfvars_identical(sandbox):
     assert sandbox.run("all", "--environment", "staging").returncode == 0
-    first = sandbox.tfvars.read_bytes()
+    first = sandbox.unchanged()
     n_calls = len(sandbox.calls())
 
     result = sandbox.run("all", "--environment", "staging")
@@ -217,17 +227,17 @@ def test_rerun_of_a_pushed_commit_reuses_the_images_and_leaves_tfvars_identical(
     assert result.returncode == 0, result.stderr
     again = verbs(sandbox.calls()[n_calls:])
     assert not [v for v in again if v.startswith(("docker build ", "docker push", "docker login"))], again
-    assert sandbox.tfvars.read_bytes() == first
+    assert sandbox.unchanged() == first
     assert "reused" in result.stdout
 
 
 def test_dry_run_checks_and_prints_but_changes_nothing(sandbox):
-    before = sandbox.tfvars.read_bytes()
+    before = sandbox.unchanged()
 
     result = sandbox.run("all", "--environment", "staging", "--dry-run")
 
     assert result.returncode == 0, result.stderr
-    assert sandbox.tfvars.read_bytes() == before
+    assert sandbox.unchanged() == before
     done = verbs(sandbox.calls())
     assert not [
         v
@@ -236,24 +246,24 @@ def test_dry_run_checks_and_prints_but_changes_nothing(sandbox):
     ]
     assert "aws sts get-caller-identity" in done, "the read-only checks still run"
     assert "dry-run: docker buildx build" in result.stderr and "dry-run: docker push" in result.stderr
-    assert "+training_image_uri" in result.stderr, "the tfvars change it would make is shown"
+    assert '+  "training_image_uri"' in result.stderr, "the pin it would write is shown"
     assert sandbox.state()["images"] == {}
-    assert list(sandbox.tfvars.parent.iterdir()) == [sandbox.tfvars], "no temp file left behind"
+    assert sorted(sandbox.tfvars.parent.iterdir()) == [sandbox.pins, sandbox.tfvars], "no temp file left"
 
 
 def test_no_push_builds_locally_without_aws_and_leaves_tfvars(sandbox):
-    before = sandbox.tfvars.read_bytes()
+    before = sandbox.unchanged()
 
     result = sandbox.run("inference", "--environment", "staging", "--no-push")
 
     assert result.returncode == 0, result.stderr
     assert [c[0] for c in sandbox.calls()].count("aws") == 0
     assert f"ml-platform-staging-inference:{sandbox.head()}" in sandbox.state()["local"]
-    assert sandbox.tfvars.read_bytes() == before
+    assert sandbox.unchanged() == before
 
 
 def test_dirty_tree_is_refused_unless_allowed(sandbox):
-    before = sandbox.tfvars.read_bytes()
+    before = sandbox.unchanged()
     (sandbox.root / "src" / "training" / "pyproject.toml").write_text("# local edit\n", encoding="utf-8")
 
     refused = sandbox.run("all", "--environment", "staging")
@@ -262,7 +272,7 @@ def test_dirty_tree_is_refused_unless_allowed(sandbox):
     assert "uncommitted changes" in refused.stderr and "--allow-dirty" in refused.stderr
     assert "src/training/pyproject.toml" in refused.stderr
     assert not [v for v in verbs(sandbox.calls()) if v.startswith(("docker build ", "docker push"))]
-    assert sandbox.tfvars.read_bytes() == before
+    assert sandbox.unchanged() == before
 
     allowed = sandbox.run("training", "--environment", "staging", "--allow-dirty")
     assert allowed.returncode == 0, allowed.stderr
@@ -272,9 +282,9 @@ def test_dirty_tree_is_refused_unless_allowed(sandbox):
     )
 
 
-def test_a_pinned_tfvars_does_not_count_as_dirty(sandbox):
+def test_written_pins_do_not_count_as_dirty(sandbox):
     assert sandbox.run("training", "--environment", "staging").returncode == 0
-    # The rewritten tfvars is not committed yet; inference can still be built from this commit.
+    # The rewritten pins are not committed yet; inference can still be built from this commit.
     result = sandbox.run("inference", "--environment", "staging")
     assert result.returncode == 0, result.stderr
 
@@ -307,15 +317,15 @@ def test_a_pinned_tfvars_does_not_count_as_dirty(sandbox):
 )
 def test_failures_exit_non_zero_and_leave_tfvars_untouched(tmp_path, state, args, message):
     sandbox = make_sandbox(tmp_path, **state)
-    before = sandbox.tfvars.read_bytes()
+    before = sandbox.unchanged()
 
     result = sandbox.run(*args, "--environment", "staging")
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert message in result.stderr
     assert "fix:" in result.stderr
-    assert sandbox.tfvars.read_bytes() == before
-    assert list(sandbox.tfvars.parent.iterdir()) == [sandbox.tfvars]
+    assert sandbox.unchanged() == before
+    assert sorted(sandbox.tfvars.parent.iterdir()) == [sandbox.pins, sandbox.tfvars]
 
 
 def test_missing_repository_is_never_created_and_nothing_is_built(tmp_path):
@@ -369,23 +379,23 @@ def test_help_names_every_flag(sandbox):
     ("edit", "message"),
     [
         (
-            lambda text: re.sub(r"(?m)^inference_image_uri.*\n", "", text),
-            "must set inference_image_uri exactly once as a quoted string (found 0)",
+            lambda text: text + 'inference_image_uri = "x.dkr.ecr.us-east-1.amazonaws.com/y:latest"\n',
+            "sets inference_image_uri: the image pin lives only in terraform/staging/images.auto.tfvars.json",
         ),
         (
             lambda text: text.replace('environment  = "staging"', 'environment  = "prod"'),
             'sets environment = "prod", not "staging"',
         ),
     ],
-    ids=["image-key-missing", "environment-mismatch"],
+    ids=["image-in-tfvars", "environment-mismatch"],
 )
 def test_tfvars_problems_are_found_before_anything_is_built(sandbox, edit, message):
     sandbox.tfvars.write_text(edit(sandbox.tfvars.read_text()))
-    before = sandbox.tfvars.read_bytes()
+    before = sandbox.unchanged()
 
     result = sandbox.run("all", "--environment", "staging", "--allow-dirty")
 
     assert result.returncode == 1
     assert message in result.stderr and "fix:" in result.stderr
     assert not [c for c in sandbox.calls() if c[0] == "aws" or c[1:3] == ["buildx", "build"]]
-    assert sandbox.tfvars.read_bytes() == before
+    assert sandbox.unchanged() == before

@@ -135,10 +135,8 @@ def test_without_the_entry_point_the_job_refuses_to_run_as_root(sagemaker_root):
 
 def test_started_as_the_app_user_the_entry_point_runs_the_command_unchanged(tmp_path):
     """Where the platform already runs the image as non-root, nothing is chowned or switched."""
-    if os.geteuid() == 0:
-        command = ["setpriv", f"--reuid={APP_UID}", f"--regid={APP_UID}", "--clear-groups"]
-    else:
-        command = []
+    as_app = ["setpriv", f"--reuid={APP_UID}", f"--regid={APP_UID}", "--clear-groups"]
+    command = as_app if os.geteuid() == 0 else []
     result = subprocess.run(
         [*command, str(ENTRYPOINT), "/bin/sh", "-c", "id -u"],
         env={"PATH": "/usr/bin:/bin", "MLP_WRITABLE_DIRS": "output", "MLP_SAGEMAKER_ROOT": "/nonexistent"},

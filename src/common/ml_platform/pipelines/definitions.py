@@ -11,6 +11,7 @@ read. A test proves the committed files equal what this module renders.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,6 +90,28 @@ INFERENCE = (
     Parameter("EntityListUri", "String", "", "manual"),
     Parameter("ReportS3Uri", "String", "s3://ml-platform-local-reports/inference", "setting:report_s3_uri"),
 )
+
+
+# Parameters whose definition default only serves local runs: a deployed job refuses them.
+NEEDED_IN_AWS = (
+    "Environment",
+    "Model",
+    "ModelSpecSha256",
+    "DataUri",
+    "MlflowTrackingUri",
+    "FeatureGroupPrefix",
+)
+
+
+def local_defaults(env: Mapping[str, str]) -> list[str]:
+    """Parameters of NEEDED_IN_AWS that reached a job (its MLP_* environment) at their default."""
+    defaults = {p.name: str(p.default) for p in COMMON}
+    found = []
+    for variable, value in _environment().items():
+        name = value["Get"].removeprefix("Parameters.")
+        if name in NEEDED_IN_AWS and env.get(variable, "") == defaults[name]:
+            found.append(f"{name}={defaults[name]!r}")
+    return found
 
 
 def parameters(pipeline: str) -> tuple[Parameter, ...]:
@@ -227,7 +250,7 @@ def inference_definition() -> dict[str, Any]:
                             "S3UploadMode": "EndOfJob",
                         },
                     }
-                ]
+                ],
             },
             "RoleArn": _get("SageMakerRoleArn"),
             "StoppingCondition": {"MaxRuntimeInSeconds": 7200},

@@ -1,0 +1,79 @@
+"""Start-time checks a deployed job makes: parameters left at local defaults, the server MLflow version."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import pytest
+
+from ml_platform.container import check_deployed_parameters
+from ml_platform.errors import ConfigError
+from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.unit
+
+DEPLOYED = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/p/execution/e1"
+FILLED = {
+    "MLP_ENVIRONMENT": "staging",
+    "MLP_MODEL": "churn",
+    "MLP_MODEL_SPEC_SHA256": "ab" * 32,
+    "MLP_DATA_URI": "s3://ml-platform-staging-data-123456789012",
+    "MLP_MLFLOW_TRACKING_URI": "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/x",
+    "MLP_FEATURE_GROUP_PREFIX": "ml-platform-staging-",
+}
+
+
+def test_a_deployed_execution_with_the_definition_defaults_is_refused_naming_each_parameter():
+    env = {"MLP_PIPELINE_EXECUTION_ARN": DEPLOYED, "MLP_ENVIRONMENT": "local"}  # the rest unset: ""
+    with pytest.raises(ConfigError) as raised:
+        check_deployed_parameters(env)
+    message = str(raised.value)
+    for name in (
+        "Environment='local'",
+        "Model=''",
+        "ModelSpecSha256=''",
+        "DataUri=''",
+        "MlflowTrackingUri=''",
+    ):
+        assert name in message
+    assert "generate_params_json.py" in message
+
+
+@pytest.mark.parametrize("variable", sorted(FILLED))
+def test_one_parameter_left_at_its_default_is_named_alone(variable):
+    default = "local" if variable == "MLP_ENVIRONMENT" else ""
+    env = {"MLP_PIPELINE_EXECUTION_ARN": DEPLOYED, **FILLED, variable: default}
+    with pytest.raises(ConfigError, match=r"local defaults for [A-Za-z0-9]+='[a-z]*': start"):
+        check_deployed_parameters(env)
+
+
+@pytest.mark.parametrize(
+    "arn", ["", "arn:aws:sagemaker:local:000000000000:pipeline/p/execution/e1"], ids=["cli", "local-runner"]
+)
+def test_local_runs_keep_their_defaults(arn):
+    check_deployed_parameters({"MLP_PIPELINE_EXECUTION_ARN": arn, "MLP_ENVIRONMENT": "local"})
+
+
+def test_filled_parameters_pass():
+    check_deployed_parameters({"MLP_PIPELINE_EXECUTION_ARN": DEPLOYED, **FILLED})
+
+
+def locked_version(lock: str, package: str) -> str:
+    packages = tomllib.loads((REPO_ROOT / lock).read_text())["package"]
+    return next(p["version"] for p in packages if p["name"] == package)
+
+
+def test_the_created_mlflow_server_shares_the_major_version_of_the_jobs_client():
+    """The tracking server's version is pinned (never AWS's changing default); the images' client
+    has the same major version. AWS recommends the same minor too
+    (https://docs.aws.amazon.com/sagemaker/latest/dg/mlflow-track-experiments.html)."""
+    text = (REPO_ROOT / "terraform" / "modules" / "platform" / "variables.tf").read_text()
+    block = re.search(r'variable "mlflow_server_version" \{.*?default\s*=\s*"([0-9.]+)"', text, re.S)
+    assert block, "mlflow_server_version has no pinned default"
+    server = block.group(1)
+    main = (REPO_ROOT / "terraform" / "modules" / "platform" / "main.tf").read_text()
+    assert "mlflow_version       = var.mlflow_server_version" in main
+    for lock in ("src/training/uv.lock", "src/inference/uv.lock"):
+        client = locked_version(lock, "mlflow")
+        assert client.split(".")[0] == server.split(".")[0], f"{lock}: mlflow {client}, server {server}"
