@@ -470,7 +470,7 @@ def _params(ctx: Ctx, *args: str):
 @case(
     "generate_params_json.py",
     "an unknown pipeline parameter (`--set NEstimators=1`)",
-    "error: --set NEstimators=1: unknown training pipeline parameter 'NEstimators'; parameters: DataUri, Environment, ExperimentName, FeatureGroupPrefix, FeatureStoreBackend, LabelEndDate, LabelStartDate, LabelsUri, MlflowTrackingUri, Model, ModelOutputS3Uri, ModelSpecSha256, SageMakerRoleArn, TrainingImageUri, TrainingInstanceType, TrainingOverrides",
+    "error: --set NEstimators=1: unknown training pipeline parameter 'NEstimators'; parameters: DataUri, Environment, ExperimentName, FeatureGroupPrefix, FeatureStoreBackend, KmsKeyId, LabelEndDate, LabelStartDate, LabelsUri, MlflowTrackingUri, Model, ModelOutputS3Uri, ModelSpecSha256, SageMakerRoleArn, TrainingImageUri, TrainingInstanceType, TrainingOverrides",
     unchanged="parameters file",
 )
 def params_unknown_parameter(ctx):
@@ -617,7 +617,7 @@ def _runner(ctx: Ctx, definition: str | Path, parameters: dict | str | None):
 @case(
     "local runner",
     "an unknown parameter in the parameters file",
-    "error: <tmp>/params.json: unknown parameter 'Trees'; the definition declares DataUri, Environment, ExperimentName, FeatureGroupPrefix, FeatureStoreBackend, LabelEndDate, LabelStartDate, LabelsUri, MlflowTrackingUri, Model, ModelOutputS3Uri, ModelSpecSha256, SageMakerRoleArn, TrainingImageUri, TrainingInstanceType, TrainingOverrides",
+    "error: <tmp>/params.json: unknown parameter 'Trees'; the definition declares DataUri, Environment, ExperimentName, FeatureGroupPrefix, FeatureStoreBackend, KmsKeyId, LabelEndDate, LabelStartDate, LabelsUri, MlflowTrackingUri, Model, ModelOutputS3Uri, ModelSpecSha256, SageMakerRoleArn, TrainingImageUri, TrainingInstanceType, TrainingOverrides",
     unchanged="work folder",
 )
 def runner_unknown_parameter(ctx):

@@ -435,9 +435,9 @@ def test_apply_against_moto_creates_the_environment(staging_applied, moto_endpoi
     for model in ("churn", "maintenance"):
         for name in ("training", "inference"):
             described = sagemaker.describe_pipeline(PipelineName=f"ml-platform-staging-{model}-{name}")
-            assert json_equal(
-                described["PipelineDefinition"], (REPO_ROOT / "pipelines" / f"{name}.json").read_text()
-            )
+            repo_definition = json.loads((REPO_ROOT / "pipelines" / f"{name}.json").read_text())
+            expected = in_vpc(repo_definition, subnets=[f"subnet-{FILLED}"], security_groups=[f"sg-{FILLED}"])
+            assert json_equal(described["PipelineDefinition"], json.dumps(expected))
     schedule = boto3.client("scheduler").get_schedule(Name="ml-platform-staging-churn-training")
     assert schedule["ScheduleExpression"] == "cron(0 2 * * ? *)"  # models/churn.yaml
 
