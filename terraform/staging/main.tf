@@ -58,8 +58,6 @@ locals {
 # generate_params_json.py reads these settings for manual runs: they must name what Terraform
 # creates. Preconditions, so a plan fails (a check block would only warn).
 resource "terraform_data" "settings" {
-  input = module.platform.sagemaker_role_arn
-
   lifecycle {
     precondition {
       condition     = length(local.example_values) == 0

@@ -41,8 +41,8 @@ def world_executable(path: Path) -> bool:
     return all(p.stat().st_mode & stat.S_IXOTH for p in [path, *path.parents])
 
 
-def app_python() -> list[str]:
-    """A command line running this environment's Python as uid 10001 would.
+def python_running(code: str) -> list[str]:
+    """A command line running ``code`` with this environment's packages, as uid 10001 can.
 
     The test machine's interpreter may sit under /root (mode 0700), which the app user cannot
     enter; the system interpreter of the same minor version then runs the same site-packages."""
@@ -50,13 +50,8 @@ def app_python() -> list[str]:
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
     for candidate in (Path(sys.executable), Path("/usr/bin") / version, Path("/usr/local/bin") / version):
         if candidate.exists() and world_executable(candidate):
-            return [str(candidate), "-c", f"import site; site.addsitedir({site!r}); exec(input_code)"]
+            return [str(candidate), "-c", f"import site; site.addsitedir({site!r}); exec({code!r})"]
     pytest.fail(f"no {version} interpreter that uid {APP_UID} may run (checked {sys.executable}, /usr/bin)")
-
-
-def python_running(code: str) -> list[str]:
-    interpreter, flag, bootstrap = app_python()
-    return [interpreter, flag, f"input_code = {code!r}\n" + bootstrap]
 
 
 @pytest.fixture

@@ -123,6 +123,12 @@ def parameter_values(
     then ``--set`` overrides. ``settings`` replaces keys of the environment's settings."""
     path = settings_file(repo, environment)
     tfvars = {**read_settings(path), **(settings or {})}
+    return _values(repo, path, tfvars, pipeline, overrides, model=model)
+
+
+def _values(
+    repo: Path, path: Path, tfvars: dict[str, Any], pipeline: str, overrides: list[str], *, model: str
+) -> dict[str, str]:
     spec = load_repo_model(repo, model)
     from_model = model_values(spec, tfvars)
     values: dict[str, str] = {}
@@ -163,9 +169,10 @@ def build_execution_request(
     model: str,
     settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    tfvars = read_settings(settings_file(repo, environment))
+    path = settings_file(repo, environment)
+    tfvars = {**read_settings(path), **(settings or {})}
     project = tfvars.get("project_name", "ml-platform")
-    values = parameter_values(repo, pipeline, environment, overrides, model=model, settings=settings)
+    values = _values(repo, path, tfvars, pipeline, overrides, model=model)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return {
         "PipelineName": pipeline_name(project, environment, model, pipeline),
