@@ -31,6 +31,9 @@ module "platform" {
   create_mlflow_tracking_server = var.create_mlflow_tracking_server
   job_subnet_ids                = var.job_subnet_ids
   job_security_group_ids        = var.job_security_group_ids
+  create_vpc_endpoints          = var.create_vpc_endpoints
+  vpc_id                        = var.vpc_id
+  vpc_route_table_ids           = var.vpc_route_table_ids
   alert_emails                  = var.alert_emails
 }
 

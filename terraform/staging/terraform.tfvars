@@ -27,6 +27,7 @@ model_output_s3_uri = "s3://ml-platform-staging-models-111111111111/training"
 # terraform/modules/vpc_endpoints); the security groups must reach the brokers.
 job_subnet_ids         = ["subnet-0123456789abcdef0"]
 job_security_group_ids = ["sg-0123456789abcdef0"]
+# Without a NAT gateway: create_vpc_endpoints = true, vpc_id = "vpc-...", vpc_route_table_ids = ["rtb-..."].
 
 inference_instance_type  = "ml.m5.large"
 inference_instance_count = 1

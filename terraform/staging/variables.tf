@@ -157,6 +157,24 @@ variable "job_security_group_ids" {
   default     = []
 }
 
+variable "create_vpc_endpoints" {
+  description = "Create the VPC endpoints the jobs need without a NAT gateway (needs vpc_id and vpc_route_table_ids)."
+  type        = bool
+  default     = false
+}
+
+variable "vpc_id" {
+  description = "VPC of job_subnet_ids (with create_vpc_endpoints)."
+  type        = string
+  default     = ""
+}
+
+variable "vpc_route_table_ids" {
+  description = "Route tables of job_subnet_ids (with create_vpc_endpoints)."
+  type        = list(string)
+  default     = []
+}
+
 variable "alert_emails" {
   description = "Addresses receiving failed-pipeline alerts."
   type        = list(string)

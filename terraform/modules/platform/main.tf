@@ -117,6 +117,18 @@ resource "aws_sagemaker_mlflow_tracking_server" "this" {
   }
 }
 
+module "vpc_endpoints" {
+  source                    = "../vpc_endpoints"
+  count                     = var.create_vpc_endpoints ? 1 : 0
+  name_prefix               = local.name_prefix
+  vpc_id                    = var.vpc_id
+  subnet_ids                = var.job_subnet_ids
+  route_table_ids           = var.vpc_route_table_ids
+  client_security_group_ids = var.job_security_group_ids
+  mlflow                    = local.mlflow_arn != ""
+  secrets_manager           = var.kafka_sasl_mechanism == "SCRAM-SHA-512"
+}
+
 module "feature_store" {
   source               = "../feature_store"
   name_prefix          = local.name_prefix

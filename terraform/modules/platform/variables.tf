@@ -276,3 +276,26 @@ variable "mlflow_server_version" {
     error_message = "mlflow_server_version must be major.minor, e.g. 3.0."
   }
 }
+
+variable "create_vpc_endpoints" {
+  description = "Create the VPC endpoints the jobs need when their subnets have no NAT gateway (modules/vpc_endpoints)."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.create_vpc_endpoints || (var.vpc_id != "" && length(var.vpc_route_table_ids) > 0 && length(var.job_subnet_ids) > 0 && length(var.job_security_group_ids) > 0)
+    error_message = "create_vpc_endpoints needs vpc_id, vpc_route_table_ids, job_subnet_ids and job_security_group_ids."
+  }
+}
+
+variable "vpc_id" {
+  description = "VPC of job_subnet_ids (with create_vpc_endpoints)."
+  type        = string
+  default     = ""
+}
+
+variable "vpc_route_table_ids" {
+  description = "Route tables of job_subnet_ids: the S3 gateway endpoint goes there (with create_vpc_endpoints)."
+  type        = list(string)
+  default     = []
+}

@@ -773,6 +773,16 @@ def terraform_scram_secret_without_prefix(ctx):
     )
 
 
+@case(
+    "Terraform",
+    "`create_vpc_endpoints = true` without `vpc_id` and route tables",
+    "create_vpc_endpoints needs vpc_id, vpc_route_table_ids, job_subnet_ids and job_security_group_ids.",
+    unchanged="Terraform state",
+)
+def terraform_vpc_endpoints_without_vpc(ctx):
+    return _plan(ctx, "create_vpc_endpoints", "true")
+
+
 # -- the tests ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def terraform_root(moto_endpoint, tmp_path_factory) -> Path | None:

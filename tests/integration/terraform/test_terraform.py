@@ -86,7 +86,9 @@ def test_environment_validates_with_the_real_provider(environment, tmp_path):
 
 
 @needs_mirror
-@pytest.mark.parametrize("module", ["ecr", "feature_store", "iam", "pipelines", "platform", "storage"])
+@pytest.mark.parametrize(
+    "module", ["ecr", "feature_store", "iam", "pipelines", "platform", "storage", "vpc_endpoints"]
+)
 def test_module_tests_pass(module, tmp_path):
     cwd = TF_DIR / "modules" / module
     init(cwd, tmp_path)
