@@ -6,7 +6,7 @@ import argparse
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ml_platform import settings_table as st
@@ -21,6 +21,17 @@ COMPRESSION = ("none", "gzip", "snappy", "lz4", "zstd")
 
 def _as_of(value: str) -> datetime | None:
     return None if value.strip().lower() == "now" else st.optional_time(value)
+
+
+def execution_time(value: str) -> datetime | None:
+    """``Execution.StartDateTime`` as the pipeline substitutes it. The SageMaker docs and SDK
+    name the variable (the execution's start time) but not its text form, so any ISO-8601 form
+    Python reads and Unix seconds or milliseconds are taken."""
+    text = value.strip()
+    if text.isdigit():
+        number = int(text)
+        return datetime.fromtimestamp(number / 1000 if number > 10**11 else number, UTC)
+    return st.optional_time(text)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,7 +64,7 @@ class InferenceSettings:
         "score with features as of this time; 'now' or empty: the execution start time, else now",
     )
     execution_start_time: datetime | None = st.setting(
-        None, st.optional_time, "pipeline execution start (set by the pipeline); the default as_of"
+        None, execution_time, "pipeline execution start (set by the pipeline); the default as_of"
     )
     batch_size: int = st.setting(
         50_000, st.integer, "rows per scoring batch", check=lambda v: v >= 1, requirement=">= 1"
