@@ -1,0 +1,17 @@
+"""Kafka security modes in prod (the checks: test_kafka_modes.py; a file of its own so another
+xdist worker plans these while the staging ones run)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.terraform.test_kafka_modes import MODES, check_mode
+from tests.integration.terraform.test_terraform import needs_mirror
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@needs_mirror
+@pytest.mark.parametrize("mode", list(MODES))
+def test_each_kafka_mode_reaches_the_job_and_grants_exactly_its_actions(aws, tmp_path, mode):
+    check_mode(aws, tmp_path, "prod", mode)
