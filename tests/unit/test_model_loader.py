@@ -1,4 +1,5 @@
-"""Loading the registered model: ml-platform's own skops allow-list, no pickle, no mlflow in the job."""
+"""Loading a registered model (training's champion re-score, the inference job): ml-platform's own skops
+allow-list, no pickle, no mlflow in the job."""
 
 from __future__ import annotations
 
@@ -16,25 +17,29 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from ml_inference.model_loader import load_skops_model
 from ml_platform.errors import MLPlatformError
+from ml_platform.model_format import load_model_folder
 
 X = np.random.default_rng(0).normal(size=(60, 3))
 Y = (X[:, 0] > 0).astype(int)
 
 
-def model_folder(folder: Path, model, fmt: str = "skops") -> Path:
-    """An MLflow sklearn model folder as ml-training writes it (MLmodel + the serialized model)."""
+def model_folder(folder: Path, model, fmt: str = "skops", loader: str = "ml_platform.model_format") -> Path:
+    """An MLflow pyfunc model folder in the layout ml-training logs (MLmodel + the serialized model);
+    ``fmt="cloudpickle"`` with ``loader="mlflow.sklearn"`` is what MLflow's own sklearn flavor writes."""
     folder.mkdir()
     name = "model.skops" if fmt == "skops" else "model.pkl"
     if fmt == "skops":
         skops.io.dump(model, folder / name)
     else:
         (folder / name).write_bytes(pickle.dumps(model))
-    # The model's own MLmodel trusts everything it contains; the loader must not believe it.
+    # A model's own files may claim to trust everything it contains; the loader must not believe them.
     trusted = skops.io.get_untrusted_types(file=folder / name) if fmt == "skops" else []
-    flavor = {"pickled_model": name, "serialization_format": fmt, "skops_trusted_types": trusted}
-    (folder / "MLmodel").write_text(yaml.safe_dump({"flavors": {"sklearn": flavor}}))
+    flavors = {
+        "python_function": {"loader_module": loader, "data": name, "env": {"virtualenv": "python_env.yaml"}},
+        "sklearn": {"pickled_model": name, "serialization_format": fmt, "skops_trusted_types": trusted},
+    }
+    (folder / "MLmodel").write_text(yaml.safe_dump({"flavors": flavors}))
     return folder
 
 
@@ -51,7 +56,7 @@ class _Marker:
 @pytest.mark.unit
 def test_pipeline_with_allowed_types_loads_and_predicts(tmp_path):
     model = make_pipeline(StandardScaler(), RandomForestClassifier(n_estimators=5, random_state=0)).fit(X, Y)
-    loaded = load_skops_model(model_folder(tmp_path / "m", model), "models:/m/1")
+    loaded = load_model_folder(model_folder(tmp_path / "m", model), "models:/m/1")
     assert np.array_equal(loaded.predict_proba(X), model.predict_proba(X))
 
 
@@ -59,7 +64,7 @@ def test_pipeline_with_allowed_types_loads_and_predicts(tmp_path):
 def test_types_outside_the_allow_list_are_refused_even_if_the_model_trusts_them(tmp_path):
     model = make_pipeline(FunctionTransformer(operator.methodcaller("copy")), StandardScaler()).fit(X, Y)
     with pytest.raises(MLPlatformError) as err:
-        load_skops_model(model_folder(tmp_path / "m", model), "models:/m/3")
+        load_model_folder(model_folder(tmp_path / "m", model), "models:/m/3")
     assert str(err.value).startswith(
         "models:/m/3 contains types outside ml-platform's allow-list: operator.methodcaller; refusing to load it."
     )
@@ -68,17 +73,31 @@ def test_types_outside_the_allow_list_are_refused_even_if_the_model_trusts_them(
 @pytest.mark.unit
 def test_pickled_models_are_refused_before_unpickling(tmp_path):
     marker = tmp_path / "executed.txt"
-    folder = model_folder(tmp_path / "m", _Marker(str(marker)), fmt="cloudpickle")
-    with pytest.raises(MLPlatformError, match=r"stored as 'cloudpickle'; ml-inference loads only 'skops'"):
-        load_skops_model(folder, "models:/m/2")
+    folder = model_folder(tmp_path / "m", _Marker(str(marker)), fmt="cloudpickle", loader="mlflow.sklearn")
+    with pytest.raises(
+        MLPlatformError, match=r"models:/m/2 is a mlflow.sklearn model with data 'model.pkl'; ml-platform loads only 'skops'"
+    ):
+        load_model_folder(folder, "models:/m/2")
     assert not marker.exists()
 
 
 @pytest.mark.unit
 def test_a_folder_without_mlmodel_is_named(tmp_path):
     (tmp_path / "m").mkdir()
-    with pytest.raises(MLPlatformError, match=r"models:/m/4 is not an MLflow sklearn model"):
-        load_skops_model(tmp_path / "m", "models:/m/4")
+    with pytest.raises(MLPlatformError, match=r"models:/m/4 is not an ml-platform model \(FileNotFoundError"):
+        load_model_folder(tmp_path / "m", "models:/m/4")
+
+
+@pytest.mark.unit
+def test_a_model_file_outside_the_model_folder_is_refused(tmp_path):
+    model = make_pipeline(StandardScaler()).fit(X, Y)
+    folder = model_folder(tmp_path / "m", model)
+    (folder / "model.skops").rename(tmp_path / "elsewhere.skops")
+    meta = yaml.safe_load((folder / "MLmodel").read_text())
+    meta["flavors"]["python_function"]["data"] = "../elsewhere.skops"
+    (folder / "MLmodel").write_text(yaml.safe_dump(meta))
+    with pytest.raises(MLPlatformError, match=r"models:/m/5: the model file '../elsewhere.skops' lies outside"):
+        load_model_folder(folder, "models:/m/5")
 
 
 @pytest.mark.integration

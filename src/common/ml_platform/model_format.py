@@ -1,12 +1,28 @@
-"""How models are stored: the skops format and the types ml-platform trusts inside it.
+"""How models are stored: a skops file inside an MLflow pyfunc model, and the types ml-platform trusts.
 
-Training writes with this allow-list; inference loads with it (never with the list stored in a
-model's own MLmodel file, which whoever wrote the model controls).
+Training saves the fitted scikit-learn pipeline with skops and logs it as an MLflow ``python_function``
+model whose loader is this module (MLflow's "custom loader module" form: ``loader_module`` plus
+``data_path``, https://mlflow.org/docs/3.0.1/api_reference/python_api/mlflow.pyfunc.html), so no
+pickle is involved. MLflow 3.0, the client that matches the SageMaker tracking server, has no skops
+option in its sklearn flavor.
+
+Every reader (the champion re-score in training, the inference job, ``mlflow.pyfunc.load_model``)
+loads through :func:`load_model_folder` / :func:`load_skops`, with this module's allow-list, never
+with a list stored in the model's own files, which whoever wrote the model controls.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ml_platform.errors import MLPlatformError
+
 SERIALIZATION_FORMAT = "skops"
+MODEL_FILE = "model.skops"
+LOADER_MODULE = __name__
 # Types inside our own pipelines that skops does not trust by default.
 SKOPS_TRUSTED_TYPES: tuple[str, ...] = (
     "sklearn.tree._tree.Tree",
@@ -17,3 +33,66 @@ SKOPS_TRUSTED_TYPES: tuple[str, ...] = (
     "sklearn.compose._column_transformer._RemainderColsList",
     "numpy.dtype",
 )
+
+
+def save_skops(model: Any, path: Path) -> Path:
+    """Write ``model`` as a skops file (what :func:`load_skops` reads back)."""
+    import skops.io
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    skops.io.dump(model, path)
+    return path
+
+
+def load_skops(path: Path, uri: str) -> Any:
+    """The model in a skops file, refusing any type outside ml-platform's allow-list."""
+    import skops.io
+
+    untrusted = skops.io.get_untrusted_types(file=path)
+    unexpected = sorted(set(untrusted) - set(SKOPS_TRUSTED_TYPES))
+    if unexpected:
+        raise MLPlatformError(
+            f"{uri} contains types outside ml-platform's allow-list: {', '.join(unexpected)}; refusing to load it. "
+            "If the model is yours, add them to ml_platform.model_format.SKOPS_TRUSTED_TYPES"
+        )
+    return skops.io.load(path, trusted=untrusted)
+
+
+def model_file(folder: Path, uri: str) -> Path:
+    """The skops file of a downloaded MLflow model folder, checked to be one ml-training wrote."""
+    try:
+        flavor = yaml.safe_load((folder / "MLmodel").read_text())["flavors"]["python_function"]
+        loader, data = flavor["loader_module"], flavor["data"]
+    except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
+        raise MLPlatformError(
+            f"{uri} is not an ml-platform model ({type(exc).__name__}: {exc}); register models with ml-training"
+        ) from None
+    if loader != LOADER_MODULE or not str(data).endswith(f".{SERIALIZATION_FORMAT}"):
+        raise MLPlatformError(
+            f"{uri} is a {loader} model with data {data!r}; ml-platform loads only {SERIALIZATION_FORMAT!r} "
+            f"models written by ml-training (loader {LOADER_MODULE}, no pickle); re-train it with ml-training"
+        )
+    path = (folder / data).resolve()
+    if not path.is_relative_to(folder.resolve()):
+        raise MLPlatformError(f"{uri}: the model file {data!r} lies outside the model folder; refusing it")
+    return path
+
+
+def load_model_folder(folder: Path, uri: str) -> Any:
+    """The fitted pipeline in a downloaded MLflow model folder (see :func:`model_file`)."""
+    return load_skops(model_file(folder, uri), uri)
+
+
+class ProbabilityModel:
+    """What ``mlflow.pyfunc.load_model`` returns: ``predict`` gives the positive-class probability."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def predict(self, model_input: Any, params: dict[str, Any] | None = None) -> Any:
+        return self.model.predict_proba(model_input)[:, 1]
+
+
+def _load_pyfunc(data_path: str) -> ProbabilityModel:
+    """MLflow's hook for ``loader_module`` models: ``data_path`` is the logged skops file."""
+    return ProbabilityModel(load_skops(Path(data_path), data_path))

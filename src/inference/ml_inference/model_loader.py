@@ -3,8 +3,8 @@
 ``import mlflow`` alone takes ~2.5 s and sklearn + skops another ~2.5 s. The job starts
 ``python -m ml_inference.model_registry`` (which resolves the alias and downloads the files) as
 its first step, then imports its own modules and checks Kafka while the child works; this
-process never imports mlflow. The skops file is loaded with ml-platform's own allow-list of
-types, not the one stored in the model's MLmodel file.
+process never imports mlflow. The skops file is loaded by ``ml_platform.model_format`` with
+ml-platform's own allow-list of types, as training loads the champion.
 """
 
 from __future__ import annotations
@@ -19,10 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ml_platform.errors import MLPlatformError
-from ml_platform.model_format import SERIALIZATION_FORMAT, SKOPS_TRUSTED_TYPES
+from ml_platform.model_format import load_model_folder
 
 log = logging.getLogger(__name__)
 NOT_FOUND, UNREACHABLE = "not_found", "unreachable"
@@ -112,7 +110,7 @@ class ModelFetch:
                 answer["error"]
             )
         selection, join_keys = parse_selection(answer)
-        model = load_skops_model(Path(answer["path"]), answer["uri"])
+        model = load_model_folder(Path(answer["path"]), answer["uri"])
         log.info(
             "loaded %s (run %s, feature groups %s)", answer["uri"], answer["run_id"], ",".join(selection)
         )
@@ -126,29 +124,3 @@ class ModelFetch:
             self._process.kill()
             self._process.wait()
         shutil.rmtree(self._folder, ignore_errors=True)
-
-
-def load_skops_model(folder: Path, uri: str) -> Any:
-    """The sklearn model in an MLflow model folder, refusing types outside ml-platform's allow-list."""
-    try:
-        flavor = yaml.safe_load((folder / "MLmodel").read_text())["flavors"]["sklearn"]
-    except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
-        raise MLPlatformError(
-            f"{uri} is not an MLflow sklearn model ({type(exc).__name__}: {exc}); register models with ml-training"
-        ) from None
-    if flavor.get("serialization_format") != SERIALIZATION_FORMAT:
-        raise MLPlatformError(
-            f"{uri} is stored as {flavor.get('serialization_format')!r}; ml-inference loads only "
-            f"{SERIALIZATION_FORMAT!r} models (no pickle); re-train it with ml-training"
-        )
-    import skops.io
-
-    path = folder / flavor["pickled_model"]
-    untrusted = skops.io.get_untrusted_types(file=path)
-    unexpected = sorted(set(untrusted) - set(SKOPS_TRUSTED_TYPES))
-    if unexpected:
-        raise MLPlatformError(
-            f"{uri} contains types outside ml-platform's allow-list: {', '.join(unexpected)}; refusing to load it. "
-            "If the model is yours, add them to ml_platform.model_format.SKOPS_TRUSTED_TYPES"
-        )
-    return skops.io.load(path, trusted=untrusted)

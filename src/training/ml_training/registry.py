@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import mlflow
@@ -13,6 +15,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from ml_platform.errors import MLPlatformError
+from ml_platform.model_format import load_model_folder
 from ml_platform.tracking import TrackingSettings
 from ml_training.evaluate import metrics as compute_metrics
 from ml_training.settings import HIGHER_IS_BETTER, TrainingSettings
@@ -130,7 +133,10 @@ def current_champion(client: MlflowClient, name: str):
 
 
 def score_version(name: str, version: str, x: pd.DataFrame, y: np.ndarray, metric: str) -> float:
-    model = mlflow.sklearn.load_model(f"models:/{name}/{version}")
+    uri = f"models:/{name}/{version}"
+    with tempfile.TemporaryDirectory() as folder:
+        path = mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=folder)
+        model = load_model_folder(Path(path), uri)  # ml-platform's allow-list, as inference loads it
     proba = model.predict_proba(x)[:, 1]
     return compute_metrics(y, proba)[metric]
 

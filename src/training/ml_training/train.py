@@ -9,6 +9,7 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version as pkg_version
+from pathlib import Path
 from typing import Any
 
 import mlflow
@@ -17,7 +18,7 @@ from mlflow.models import infer_signature
 
 from ml_platform.config import FeatureStoreSettings
 from ml_platform.feature_store import open_feature_store
-from ml_platform.model_format import SERIALIZATION_FORMAT, SKOPS_TRUSTED_TYPES
+from ml_platform.model_format import LOADER_MODULE, MODEL_FILE, save_skops
 from ml_platform.model_input import model_features, to_model_input
 from ml_platform.model_specs import ModelSpec
 from ml_platform.specs import SpecRegistry
@@ -72,6 +73,18 @@ def feature_selection(spec: ModelSpec, groups: SpecRegistry) -> str:
 
 def pip_requirements() -> list[str]:
     return [f"{p}=={pkg_version(p)}" for p in PIP_PACKAGES]
+
+
+def log_model(model: Any, folder: Path, *, x_example: Any, proba: Any) -> Any:
+    """Log ``model`` as a skops file behind ml-platform's pyfunc loader (see ``ml_platform.model_format``)."""
+    return mlflow.pyfunc.log_model(
+        name="model",
+        loader_module=LOADER_MODULE,
+        data_path=str(save_skops(model, folder / MODEL_FILE)),
+        signature=infer_signature(x_example.head(100), proba[:100]),
+        input_example=x_example.head(5),
+        pip_requirements=pip_requirements(),
+    )
 
 
 def run_training(settings: TrainingSettings, paths: ContainerPaths) -> TrainingResult:
@@ -144,15 +157,8 @@ def run_training(settings: TrainingSettings, paths: ContainerPaths) -> TrainingR
             log_run_content({"rows": checked["rows"], "train_rows": len(x_train)}, scores, {})
             for f in files:
                 mlflow.log_artifact(str(f), artifact_path="evaluation")
-            info = mlflow.sklearn.log_model(
-                model,
-                name="model",
-                signature=infer_signature(x_test.head(100), proba[:100]),
-                input_example=x_test.head(5),
-                pip_requirements=pip_requirements(),
-                serialization_format=SERIALIZATION_FORMAT,
-                skops_trusted_types=list(SKOPS_TRUSTED_TYPES),
-            )
+            # Also in /opt/ml/model, which SageMaker uploads as the training job's model artifact.
+            info = log_model(model, paths.model_dir, x_example=x_test, proba=proba)
             version, decision = register_and_gate(
                 settings=settings,
                 model_uri=info.model_uri,
