@@ -75,7 +75,8 @@ def test_pickled_models_are_refused_before_unpickling(tmp_path):
     marker = tmp_path / "executed.txt"
     folder = model_folder(tmp_path / "m", _Marker(str(marker)), fmt="cloudpickle", loader="mlflow.sklearn")
     with pytest.raises(
-        MLPlatformError, match=r"models:/m/2 is a mlflow.sklearn model with data 'model.pkl'; ml-platform loads only 'skops'"
+        MLPlatformError,
+        match=r"models:/m/2 is a mlflow.sklearn model with data 'model.pkl'; ml-platform loads only 'skops'",
     ):
         load_model_folder(folder, "models:/m/2")
     assert not marker.exists()
@@ -96,7 +97,9 @@ def test_a_model_file_outside_the_model_folder_is_refused(tmp_path):
     meta = yaml.safe_load((folder / "MLmodel").read_text())
     meta["flavors"]["python_function"]["data"] = "../elsewhere.skops"
     (folder / "MLmodel").write_text(yaml.safe_dump(meta))
-    with pytest.raises(MLPlatformError, match=r"models:/m/5: the model file '../elsewhere.skops' lies outside"):
+    with pytest.raises(
+        MLPlatformError, match=r"models:/m/5: the model file '../elsewhere.skops' lies outside"
+    ):
         load_model_folder(folder, "models:/m/5")
 
 
