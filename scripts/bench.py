@@ -31,7 +31,10 @@ def median(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
 
-def main() -> int:
+COLUMNS = ("figure", "value", "baseline", "baseline_value", "ratio", "goal", "met")
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -41,21 +44,11 @@ def main() -> int:
     parser.add_argument("--large-entities", type=int, default=10_000_000, help="RSS check; 0 skips it")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--output", type=Path, default=Path("bench-results/bench.json"))
-    args = parser.parse_args()
+    return parser
 
-    started = time.perf_counter()
-    pit = bench_point_in_time.measure(args.pit_entities, args.pit_feature_rows, args.runs)
-    print(
-        f"point-in-time: {pit['files']:,} files, measured in {time.perf_counter() - started:.0f} s",
-        flush=True,
-    )
-    inf = bench_inference.measure(args.entities, args.runs)
-    print(
-        f"inference: {args.entities:,} entities, measured in {time.perf_counter() - started:.0f} s",
-        flush=True,
-    )
-    large = bench_inference.measure(args.large_entities, 1, baselines=False) if args.large_entities else None
 
+def _table(args: argparse.Namespace, pit: dict, inf: dict, large: dict | None) -> list[tuple]:
+    """One row per figure: (figure, value, baseline, baseline value, ratio, goal, met)."""
     r = pit["results"]
     read, ours, pandas = (r[m]["median_seconds"] for m in ("pyarrow", "platform", "pandas"))
     runs = inf["runs"]
@@ -79,41 +72,45 @@ def main() -> int:
             (f"inference peak RSS @{args.large_entities:,} (MB)", rss_large, f"@{args.entities:,}", rss_1m,
              rss_large / rss_1m, "<= 1500 and <= 1.3x", rss_large <= 1500 and rss_large / rss_1m <= 1.3),
         ]  # fmt: skip
+    return rows
 
-    def fmt(v) -> str:
-        if v is None:
-            return "-"
-        return f"{v:,.2f}" if isinstance(v, float) else str(v)
 
+def _fmt(v) -> str:
+    if v is None:
+        return "-"
+    return f"{v:,.2f}" if isinstance(v, float) else str(v)
+
+
+def _print_table(rows: list[tuple]) -> None:
     print(f"\n{'figure':38} {'value':>14}  {'baseline':18} {'value':>14} {'ratio':>7}  {'goal':20} met")
     for name, value, base_name, base, ratio, goal, met in rows:
         print(
-            f"{name:38} {fmt(value):>14}  {base_name:18} {fmt(base):>14} {fmt(ratio):>7}  {goal:20} "
+            f"{name:38} {_fmt(value):>14}  {base_name:18} {_fmt(base):>14} {_fmt(ratio):>7}  {goal:20} "
             f"{'-' if met is None else ('yes' if met else 'NO')}"
         )
+
+
+def main() -> int:
+    args = _parser().parse_args()
+    started = time.perf_counter()
+    pit = bench_point_in_time.measure(args.pit_entities, args.pit_feature_rows, args.runs)
+    print(
+        f"point-in-time: {pit['files']:,} files, measured in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+    inf = bench_inference.measure(args.entities, args.runs)
+    print(
+        f"inference: {args.entities:,} entities, measured in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+    large = bench_inference.measure(args.large_entities, 1, baselines=False) if args.large_entities else None
+    rows = _table(args, pit, inf, large)
+    _print_table(rows)
     print(f"\nmedian of {args.runs} run(s); total {time.perf_counter() - started:.0f} s")
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(
-        json.dumps(
-            {
-                "point_in_time": pit,
-                "inference": inf,
-                "inference_large": large,
-                "table": [
-                    dict(
-                        zip(
-                            ("figure", "value", "baseline", "baseline_value", "ratio", "goal", "met"),
-                            row,
-                            strict=True,
-                        )
-                    )
-                    for row in rows
-                ],
-            },
-            indent=2,
-            default=str,
-        )
-    )
+    table = [dict(zip(COLUMNS, row, strict=True)) for row in rows]
+    results = {"point_in_time": pit, "inference": inf, "inference_large": large, "table": table}
+    args.output.write_text(json.dumps(results, indent=2, default=str))
     print(f"results written to {args.output}")
     return 0
 

@@ -52,66 +52,83 @@ def spec_doc(name: str) -> dict:
     }
 
 
+def _ids(rng, n_ids: int, n: int):
+    import polars as pl
+
+    return pl.Series(rng.integers(0, n_ids, n)).cast(pl.Utf8).str.zfill(8)
+
+
+def _times(rng, n: int, span_ms: int):
+    """``n`` random UTC timestamps (ms precision) in [BASE, BASE + span_ms)."""
+    import polars as pl
+
+    ms = pl.Series((BASE.timestamp() * 1000 + rng.integers(0, span_ms, n)).astype("int64"))
+    return (ms * 1000).cast(pl.Datetime("us", "UTC"))
+
+
+def _write_group(spec, location, rng, n_ids: int, rows: int) -> None:
+    """Two "ingestions" of ``rows`` records (duplicates across writes, different write_time) and
+    a few deletion markers, straight into the offline layout."""
+    import polars as pl
+
+    from ml_platform.feature_store.offline import write_offline
+    from ml_platform.feature_store.records import EVENT_TS
+
+    name, span_ms = spec.name, SPAN_DAYS * 86_400_000
+    for batch in range(2):
+        n = rows // 2
+        ts = _times(rng, n, span_ms)
+        frame = pl.DataFrame(
+            {
+                "entity_id": _ids(rng, n_ids, n),
+                "event_time": ts.dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"),
+                f"{name}_x": rng.normal(size=n),
+                f"{name}_n": rng.integers(0, 1000, n),
+                f"{name}_s": pl.Series(rng.integers(0, 50, n)).cast(pl.Utf8),
+                EVENT_TS: ts,
+            }
+        )
+        write_offline(spec, frame, location, write_time=BASE + timedelta(days=100 + batch))
+    deleted = pl.DataFrame({"entity_id": _ids(rng, n_ids, rows // 200)})
+    dts = _times(rng, deleted.height, span_ms)
+    nulls = {
+        f"{name}_x": pl.lit(None, pl.Float64),
+        f"{name}_n": pl.lit(None, pl.Int64),
+        f"{name}_s": pl.lit(None, pl.Utf8),
+    }
+    deleted = deleted.with_columns(event_time=dts.dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"), **nulls)
+    write_offline(
+        spec,
+        deleted.with_columns(dts.alias(EVENT_TS)),
+        location,
+        write_time=BASE + timedelta(days=103),
+        is_deleted=True,
+    )
+
+
 def generate(root: Path, entities: int, feature_rows: int, seed: int = 1) -> None:
     import numpy as np
     import polars as pl
     import yaml
 
     from ml_platform.feature_store.local import LocalFeatureStore
-    from ml_platform.feature_store.offline import write_offline
-    from ml_platform.feature_store.records import EVENT_TS
     from ml_platform.specs import SpecRegistry
 
     specs_dir = root / "specs"
     specs_dir.mkdir(parents=True)
     for name in GROUPS:
         (specs_dir / f"{name}.yaml").write_text(yaml.safe_dump(spec_doc(name)))
-    specs = SpecRegistry.from_directory(specs_dir)
-    store = LocalFeatureStore(specs, root / "fs")
+    store = LocalFeatureStore(SpecRegistry.from_directory(specs_dir), root / "fs")
     rng = np.random.default_rng(seed)
     n_ids = max(10, entities // 2)
-    span_ms = SPAN_DAYS * 86_400_000
-    per_group = feature_rows // len(GROUPS)
     for name in GROUPS:
-        location = store.create_feature_group(name)
-        for batch in range(2):  # two "ingestions": duplicates across writes, different write_time
-            n = per_group // 2
-            ts = pl.Series((BASE.timestamp() * 1000 + rng.integers(0, span_ms, n)).astype("int64"))
-            ts = (ts * 1000).cast(pl.Datetime("us", "UTC"))
-            frame = pl.DataFrame(
-                {
-                    "entity_id": pl.Series(rng.integers(0, n_ids, n)).cast(pl.Utf8).str.zfill(8),
-                    "event_time": ts.dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"),
-                    f"{name}_x": rng.normal(size=n),
-                    f"{name}_n": rng.integers(0, 1000, n),
-                    f"{name}_s": pl.Series(rng.integers(0, 50, n)).cast(pl.Utf8),
-                    EVENT_TS: ts,
-                }
-            )
-            write_offline(specs[name], frame, location, write_time=BASE + timedelta(days=100 + batch))
-        deleted = pl.DataFrame(
-            {
-                "entity_id": pl.Series(rng.integers(0, n_ids, per_group // 200)).cast(pl.Utf8).str.zfill(8),
-            }
-        )
-        dts = ((BASE.timestamp() * 1000 + rng.integers(0, span_ms, deleted.height)) * 1000).astype("int64")
-        dts = pl.Series(dts).cast(pl.Datetime("us", "UTC"))
-        deleted = deleted.with_columns(
-            event_time=dts.dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"),
-            **{
-                f"{name}_x": pl.lit(None, pl.Float64),
-                f"{name}_n": pl.lit(None, pl.Int64),
-                f"{name}_s": pl.lit(None, pl.Utf8),
-            },
-        ).with_columns(pl.Series(EVENT_TS, dts))
-        write_offline(specs[name], deleted, location, write_time=BASE + timedelta(days=103), is_deleted=True)
-    ets = ((BASE.timestamp() * 1000 + rng.integers(0, span_ms + 7 * 86_400_000, entities)) * 1000).astype(
-        "int64"
-    )
+        location = store.offline_location(name, create=True)
+        _write_group(store.specs[name], location, rng, n_ids, feature_rows // len(GROUPS))
+    ts = _times(rng, entities, SPAN_DAYS * 86_400_000 + 7 * 86_400_000)
     pl.DataFrame(
         {
-            "entity_id": pl.Series(rng.integers(0, n_ids + n_ids // 10, entities)).cast(pl.Utf8).str.zfill(8),
-            "ts": pl.Series(ets).cast(pl.Datetime("us", "UTC")),
+            "entity_id": _ids(rng, n_ids + n_ids // 10, entities),
+            "ts": ts,
             "label": rng.integers(0, 2, entities),
         }
     ).write_parquet(root / "entities.parquet")

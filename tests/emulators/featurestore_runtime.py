@@ -149,9 +149,23 @@ class FeatureStoreRuntimeEmulator:
                     )
         return 200, {"Records": records, "Errors": errors, "UnprocessedIdentifiers": []}
 
-    def delete(self, name: str, record_id: str) -> None:
+    def delete(self, name: str, record_id: str, event_time: str) -> None:
+        """SoftDelete: the record leaves the online store only when it is not newer than
+        ``event_time`` (the same rule as the local backend)."""
+        definition = self._definition(name)
+        if definition is None:
+            return
+        time_name = definition["EventTimeFeatureName"]
+        time_type = next(
+            f["FeatureType"] for f in definition["FeatureDefinitions"] if f["FeatureName"] == time_name
+        )
         with self._lock:
-            self.records.get(name, {}).pop(record_id, None)
+            current = self.records.get(name, {}).get(record_id)
+            if current is None:
+                return
+            old = {i["FeatureName"]: i["ValueAsString"] for i in current}[time_name]
+            if _event_time(old, time_type) <= _event_time(event_time, "String"):
+                self.records[name].pop(record_id)
 
     # -- HTTP ---------------------------------------------------------------------------
     def _handler(self):
@@ -204,7 +218,7 @@ class FeatureStoreRuntimeEmulator:
                     )
                     self._send(200, {"Record": record} if record is not None else {})
                 elif method == "DELETE":
-                    emulator.delete(name, query["RecordIdentifierValueAsString"][0])
+                    emulator.delete(name, query["RecordIdentifierValueAsString"][0], query["EventTime"][0])
                     self._send(200, {})
                 else:
                     self._send(405, {"__type": "ValidationError", "message": method})

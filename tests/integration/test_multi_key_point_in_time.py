@@ -135,7 +135,7 @@ def backend(request, tmp_path):
 
         def local(specs: SpecRegistry, example: int):
             store = LocalFeatureStore(specs, tmp_path / f"fs-{example}")
-            return store, {g: store.create_feature_group(g) for g in specs}
+            return store, {g: store.offline_location(g, create=True) for g in specs}
 
         return local
     request.getfixturevalue("aws")

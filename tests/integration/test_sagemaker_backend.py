@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 import pytest
 
+from ml_inference.population import scoring_frame
 from ml_platform.errors import FeatureStoreError, RecordValidationError
 from ml_platform.feature_store.local import LocalFeatureStore
 from ml_platform.feature_store.offline import write_offline
@@ -49,12 +50,6 @@ def test_put_and_get_records_typed(store, featurestore_runtime):
     assert record["late_payments_90d"] == 1
     assert record["discount_pct"] is None  # null features are not sent
     assert store.get_record("customer_billing", "C404") is None
-
-
-def test_older_event_time_never_overwrites_newer(store):
-    store.ingest("customer_billing", billing(["C1"], [hours_ago(1)], [1.0]))
-    store.ingest("customer_billing", billing(["C1"], [hours_ago(9)], [9.0]))
-    assert store.get_record("customer_billing", "C1")["monthly_charges"] == 1.0
 
 
 def test_batch_get_chunks_by_100(store, featurestore_runtime):
@@ -118,13 +113,11 @@ def test_offline_reads_in_s3_match_the_local_backend(store, specs, tmp_path):
     # Scoring in id-hash shards (instances, or passes of chunk_rows): the S3 reads keep only the
     # shard's rows while reading, and the shards add up to the local backend's whole frame.
     groups = list(GROUPS)
-    whole = local.scoring_frame(groups, anchor="customer_profile", as_of=as_of).frame
+    whole = scoring_frame(local.records, groups, anchor="customer_profile", as_of=as_of)
     parts = [
-        store.scoring_frame(groups, anchor="customer_profile", as_of=as_of, shard=(i, 3)) for i in range(3)
+        scoring_frame(store.records, groups, anchor="customer_profile", as_of=as_of, shard=(i, 3))
+        for i in range(3)
     ]
     assert all(p.frame.height for p in parts)
-    assert pl.concat([p.frame for p in parts]).sort("customer_id").equals(whole.sort("customer_id"))
-    assert (
-        sum(p.population for p in parts)
-        == local.scoring_frame(groups, anchor="customer_profile", as_of=as_of).population
-    )
+    assert pl.concat([p.frame for p in parts]).sort("customer_id").equals(whole.frame.sort("customer_id"))
+    assert sum(p.population for p in parts) == whole.population

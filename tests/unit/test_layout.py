@@ -65,3 +65,33 @@ def test_the_images_do_not_install_the_local_tools(app):
     assert [p.relative_to(REPO_ROOT) for p in importers] == [
         Path("src/common/ml_platform/cli.py")
     ]  # lazy, guarded
+
+
+MAX_FUNCTION_LINES = 60
+
+
+def long_functions(root: Path, limit: int) -> list[str]:
+    """Functions (methods, nested ones) of the packages under ``root`` longer than ``limit`` lines."""
+    import ast
+
+    found = []
+    for path in sorted(root.glob("*/ml_*/**/*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = node.end_lineno - node.lineno + 1
+                if length > limit:
+                    found.append(f"{path.relative_to(root)}:{node.lineno} {node.name} ({length} lines)")
+    return found
+
+
+def test_no_function_in_src_is_longer_than_the_limit():
+    """ruff's PLR0915 counts statements, not lines; this keeps every function readable at once."""
+    assert long_functions(REPO_ROOT / "src", MAX_FUNCTION_LINES) == []
+
+
+def test_the_length_check_sees_a_long_function(tmp_path):
+    package = tmp_path / "app" / "ml_app"
+    package.mkdir(parents=True)
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
+    (package / "long.py").write_text(f"def long():\n{body}\n\n\ndef short():\n    return 1\n")
+    assert [f.split()[-3] for f in long_functions(tmp_path, MAX_FUNCTION_LINES)] == ["long"]

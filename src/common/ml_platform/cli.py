@@ -118,57 +118,54 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run(args: argparse.Namespace) -> int:
-    if args.command in ("validate-specs", "list"):
-        specs = SpecRegistry.from_directory(args.specs_dir or FeatureStoreSettings.from_env().specs_dir)
-        models = ModelRegistry.from_directory(args.models_dir or model_specs_dir(), specs)
-        print((_validated if args.command == "validate-specs" else _listing)(specs, models))
-        return 0
-    if args.command == "training-set":
-        return _training_set(args)
-    if args.command == "ingest":
-        store = open_feature_store(_settings(args))
-        store.specs[args.feature_group]
-        frame = read_input_file(args.file)
-        report = store.ingest(args.feature_group, frame, source=str(args.file))
-        print(
-            json.dumps(
-                {
-                    "feature_group": report.feature_group,
-                    "rows": report.rows,
-                    "seconds": round(report.seconds, 3),
-                }
-            )
+def _specs(args: argparse.Namespace) -> int:
+    specs = SpecRegistry.from_directory(args.specs_dir or FeatureStoreSettings.from_env().specs_dir)
+    models = ModelRegistry.from_directory(args.models_dir or model_specs_dir(), specs)
+    print((_validated if args.command == "validate-specs" else _listing)(specs, models))
+    return 0
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    store = open_feature_store(_settings(args))
+    store.specs[args.feature_group]
+    report = store.ingest(args.feature_group, read_input_file(args.file), source=str(args.file))
+    print(
+        json.dumps(
+            {"feature_group": report.feature_group, "rows": report.rows, "seconds": round(report.seconds, 3)}
         )
-        return 0
-    if args.command == "get-record":
-        store = open_feature_store(_settings(args))
-        spec = store.specs[args.feature_group]
-        record_id = int(args.record_id) if spec.id_type == "Integral" else args.record_id
-        record = store.get_record(args.feature_group, record_id)
-        if record is None:
-            print(f"no online record for {args.record_id!r} in {args.feature_group}", file=sys.stderr)
-            return 1
-        print(json.dumps(record, indent=2))
-        return 0
-    if args.command == "generate-demo-data":
-        try:  # a local tool: in the development environment, not in the images
-            from ml_platform_local.demos import DEMOS, prepare
-        except ImportError:
-            raise MLPlatformError(
-                "generate-demo-data needs ml-platform-local (the development environment: `make sync`)"
-            ) from None
-        args.model = args.model or DEMOS[0]
-        if args.model not in DEMOS:
-            raise MLPlatformError(f"--model {args.model!r}: no demo data; examples: {', '.join(DEMOS)}")
-        if args.size is not None and args.size < 10:
-            raise MLPlatformError("--size must be at least 10")
-        store = open_feature_store(_settings(args)) if args.ingest else None
-        paths = prepare(args.model, args.output, store, size=args.size, end=args.end_date, log=print)
-        for name, path in paths.items():
-            print(f"{name}: {path}")
-        return 0
-    raise AssertionError(args.command)
+    )
+    return 0
+
+
+def _get_record(args: argparse.Namespace) -> int:
+    store = open_feature_store(_settings(args))
+    spec = store.specs[args.feature_group]
+    record_id = int(args.record_id) if spec.id_type == "Integral" else args.record_id
+    record = store.get_record(args.feature_group, record_id)
+    if record is None:
+        print(f"no online record for {args.record_id!r} in {args.feature_group}", file=sys.stderr)
+        return 1
+    print(json.dumps(record, indent=2))
+    return 0
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    try:  # a local tool: in the development environment, not in the images
+        from ml_platform_local.demos import DEMOS, prepare
+    except ImportError:
+        raise MLPlatformError(
+            "generate-demo-data needs ml-platform-local (the development environment: `make sync`)"
+        ) from None
+    args.model = args.model or DEMOS[0]
+    if args.model not in DEMOS:
+        raise MLPlatformError(f"--model {args.model!r}: no demo data; examples: {', '.join(DEMOS)}")
+    if args.size is not None and args.size < 10:
+        raise MLPlatformError("--size must be at least 10")
+    store = open_feature_store(_settings(args)) if args.ingest else None
+    paths = prepare(args.model, args.output, store, size=args.size, end=args.end_date, log=print)
+    for name, path in paths.items():
+        print(f"{name}: {path}")
+    return 0
 
 
 def _validated(specs: SpecRegistry, models: ModelRegistry) -> str:
@@ -227,6 +224,20 @@ def _training_set(args: argparse.Namespace) -> int:
         )
     )
     return 0
+
+
+COMMANDS = {
+    "validate-specs": _specs,
+    "list": _specs,
+    "training-set": _training_set,
+    "ingest": _ingest,
+    "get-record": _get_record,
+    "generate-demo-data": _demo_data,
+}
+
+
+def run(args: argparse.Namespace) -> int:
+    return COMMANDS[args.command](args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

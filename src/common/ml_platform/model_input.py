@@ -51,6 +51,55 @@ def to_model_input(frame: pl.DataFrame, features: Sequence[FeatureSpec]) -> pd.D
     return pd.DataFrame(columns)
 
 
+def _numeric_exprs(imputer, columns: list[str], kinds: Mapping[str, str]) -> list[pl.Expr] | None:
+    """A fitted SimpleImputer (with optional missing indicators) as Polars expressions, or None."""
+    stats = imputer.statistics_
+    if imputer.strategy not in ("mean", "median", "constant") or np.isnan(stats).any():
+        return None
+    if any(kinds[c] == "String" for c in columns):
+        return None
+    values = [pl.col(c).cast(pl.Float64).fill_nan(None) for c in columns]
+    exprs = [v.fill_null(float(s)) for v, s in zip(values, stats, strict=True)]
+    indicator = imputer.indicator_
+    if indicator is None:
+        return exprs
+    if indicator.features != "missing-only" or indicator.error_on_new:
+        return None
+    return exprs + [values[i].is_null().cast(pl.Float64) for i in indicator.features_]
+
+
+def _categorical_exprs(impute, encode, columns: list[str]) -> list[pl.Expr] | None:
+    """Constant imputation + one-hot encoding as Polars expressions, or None for other settings."""
+    if impute.strategy != "constant" or impute.indicator_ is not None:
+        return None
+    if encode.drop is not None or encode.handle_unknown != "ignore" or encode.sparse_output:
+        return None
+    if getattr(encode, "_infrequent_enabled", False):
+        return None
+    fill = str(impute.statistics_[0])
+    exprs = []
+    for c, cats in zip(columns, encode.categories_, strict=True):
+        text = pl.col(c).cast(pl.Utf8).fill_null(fill)
+        exprs += [(text == str(cat)).cast(pl.Float64) for cat in cats]
+    return exprs
+
+
+def _transformer_exprs(transformer, columns: list[str], kinds: Mapping[str, str]) -> list[pl.Expr] | None:
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    if any(c not in kinds for c in columns):
+        return None
+    if isinstance(transformer, SimpleImputer):
+        return _numeric_exprs(transformer, columns, kinds)
+    if isinstance(transformer, Pipeline) and len(transformer.steps) == 2:
+        impute, encode = transformer.steps[0][1], transformer.steps[1][1]
+        if isinstance(impute, SimpleImputer) and isinstance(encode, OneHotEncoder):
+            return _categorical_exprs(impute, encode, columns)
+    return None
+
+
 def compile_preprocess(pipeline, features: Sequence[FeatureSpec]):
     """A Polars version of the fitted preprocessing ``ml_training`` builds, or None.
 
@@ -62,13 +111,9 @@ def compile_preprocess(pipeline, features: Sequence[FeatureSpec]):
     gives None (the caller then uses sklearn). Callers must check the two agree
     (:func:`preprocess_agrees`) before trusting it.
     """
-    try:
-        from sklearn.compose import ColumnTransformer
-        from sklearn.impute import SimpleImputer
-        from sklearn.pipeline import Pipeline
-        from sklearn.preprocessing import OneHotEncoder
-    except ImportError:  # pragma: no cover - sklearn is in both images
-        return None
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+
     if not isinstance(pipeline, Pipeline) or len(pipeline.steps) != 2:
         return None
     ct = pipeline.steps[0][1]
@@ -79,39 +124,10 @@ def compile_preprocess(pipeline, features: Sequence[FeatureSpec]):
     for name, transformer, selected in ct.transformers_:
         if name == "remainder" or transformer == "drop":
             continue
-        columns = list(selected)
-        if any(c not in kinds for c in columns):
+        part = _transformer_exprs(transformer, list(selected), kinds)
+        if part is None:
             return None
-        if isinstance(transformer, SimpleImputer):  # numeric: impute, then indicators
-            stats = transformer.statistics_
-            if transformer.strategy not in ("mean", "median", "constant") or np.isnan(stats).any():
-                return None
-            if any(kinds[c] == "String" for c in columns):
-                return None
-            values = [pl.col(c).cast(pl.Float64).fill_nan(None) for c in columns]
-            exprs += [v.fill_null(float(s)) for v, s in zip(values, stats, strict=True)]
-            indicator = transformer.indicator_
-            if indicator is not None:
-                if indicator.features != "missing-only" or indicator.error_on_new:
-                    return None
-                exprs += [values[i].is_null().cast(pl.Float64) for i in indicator.features_]
-        elif isinstance(transformer, Pipeline) and len(transformer.steps) == 2:
-            impute, encode = transformer.steps[0][1], transformer.steps[1][1]
-            if not (isinstance(impute, SimpleImputer) and isinstance(encode, OneHotEncoder)):
-                return None
-            if impute.strategy != "constant" or impute.indicator_ is not None:
-                return None
-            if encode.drop is not None or encode.handle_unknown != "ignore" or encode.sparse_output:
-                return None
-            if getattr(encode, "_infrequent_enabled", False):
-                return None
-            fill = str(impute.statistics_[0])
-            for c, cats in zip(columns, encode.categories_, strict=True):
-                text = pl.col(c).cast(pl.Utf8).fill_null(fill)
-                exprs += [(text == str(cat)).cast(pl.Float64) for cat in cats]
-        else:
-            return None
-
+        exprs += part
     named = [e.alias(f"__x{i}") for i, e in enumerate(exprs)]
 
     def transform(frame: pl.DataFrame) -> np.ndarray:

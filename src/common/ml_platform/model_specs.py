@@ -314,6 +314,83 @@ def _training(raw: Any, path: Path | str) -> tuple[str, dict[str, Any], str, flo
     return estimator, values, split, test_size
 
 
+def _schedules(top: Mapping[str, Any], path: Path | str) -> dict[str, str]:
+    schedules = _section(top.get("schedules") or {}, path, "schedules")
+    for key, cron in schedules.items():
+        if cron is not None and not (isinstance(cron, str) and _CRON_RE.match(cron)):
+            raise _fail(
+                path,
+                f"schedules.{key}",
+                f"{cron!r} is not an EventBridge cron with six fields, e.g. cron(0 2 * * ? *)",
+            )
+    return {k: v for k, v in schedules.items() if v is not None}
+
+
+def _labels(top: Mapping[str, Any], path: Path | str, keys: Mapping[str, str]) -> dict[str, Any]:
+    """The ``labels`` section as ModelSpec fields."""
+    labels = _section(top["labels"], path, "labels")
+    label_time = _column(labels, "time_column", path, "labels.time_column")
+    label_column = _column(labels, "label_column", path, "labels.label_column")
+    if label_time in keys or label_column in keys or label_time == label_column:
+        raise _fail(path, "labels", "time_column, label_column and the entity_keys must be different columns")
+    return {
+        "labels_uri": _uri(labels["uri"], path, "labels.uri"),
+        "label_time_column": label_time,
+        "label_column": label_column,
+        "label_window": _window(labels.get("window"), path),
+    }
+
+
+def _population(top: Mapping[str, Any], path: Path | str, keys: Mapping[str, str]) -> dict[str, Any]:
+    population = _section(top["population"], path, "population")
+    entity_list = population.get("entity_list_uri")
+    if entity_list is None and len(keys) > 1:
+        raise _fail(
+            path,
+            "population.entity_list_uri",
+            f"is missing; a model with several entity_keys ({', '.join(keys)}) scores an entity list "
+            "holding every key column",
+        )
+    return {
+        "anchor_group": _text(population, "anchor_group", path, "population.anchor_group"),
+        "entity_list_uri": _uri(entity_list, path, "population.entity_list_uri") if entity_list else "",
+    }
+
+
+def _promotion(top: Mapping[str, Any], path: Path | str) -> dict[str, Any]:
+    promotion = _section(top.get("promotion") or {}, path, "promotion")
+    metric = promotion.get("metric", "roc_auc")
+    if metric not in HIGHER_IS_BETTER:
+        raise _fail(
+            path, "promotion.metric", f"unknown metric {metric!r}; use one of {', '.join(HIGHER_IS_BETTER)}"
+        )
+    margin = _number(
+        promotion, "margin", 0.0, path, where="promotion.margin", check=lambda v: v >= 0, requirement=">= 0"
+    )
+    floor = _number(
+        promotion, "floor", 0.6, path, where="promotion.floor", check=lambda v: True, requirement=""
+    )
+    return {"promotion_metric": metric, "promotion_margin": margin, "promotion_floor": floor}
+
+
+def _inference(top: Mapping[str, Any], path: Path | str, name: str) -> dict[str, Any]:
+    default = {"kafka_topic": f"{name}-predictions-{{environment}}"}
+    inference = _section(top.get("inference") or default, path, "inference")
+    threshold = _number(
+        inference,
+        "threshold",
+        0.5,
+        path,
+        where="inference.threshold",
+        check=lambda v: 0 <= v <= 1,
+        requirement="in [0, 1]",
+    )
+    return {
+        "threshold": threshold,
+        "kafka_topic": _uri(inference["kafka_topic"], path, "inference.kafka_topic"),
+    }
+
+
 def spec_from_dict(raw: Any, path: Path | str = "<model spec>", sha256: str = "") -> ModelSpec:
     """Check a decoded model spec on its own (groups are checked by :func:`check_against_groups`)."""
     top = _section(raw, path, "")
@@ -324,83 +401,81 @@ def spec_from_dict(raw: Any, path: Path | str = "<model spec>", sha256: str = ""
         )
     keys = _entity_keys(top["entity_keys"], path)
     uses = _group_uses(top["feature_groups"], path, keys)
-    labels = _section(top["labels"], path, "labels")
-    population = _section(top["population"], path, "population")
-    promotion = _section(top.get("promotion") or {}, path, "promotion")
-    inference = _section(
-        top.get("inference") or {"kafka_topic": f"{name}-predictions-{{environment}}"}, path, "inference"
-    )
-    schedules = _section(top.get("schedules") or {}, path, "schedules")
-    for key, cron in schedules.items():
-        if cron is not None and not (isinstance(cron, str) and _CRON_RE.match(cron)):
-            raise _fail(
-                path,
-                f"schedules.{key}",
-                f"{cron!r} is not an EventBridge cron with six fields, e.g. cron(0 2 * * ? *)",
-            )
-    metric = promotion.get("metric", "roc_auc")
-    if metric not in HIGHER_IS_BETTER:
-        raise _fail(
-            path, "promotion.metric", f"unknown metric {metric!r}; use one of {', '.join(HIGHER_IS_BETTER)}"
-        )
+    schedules = _schedules(top, path)
     estimator, hyper, split, test_size = _training(top["training"], path)
-    label_time = _column(labels, "time_column", path, "labels.time_column")
-    label_column = _column(labels, "label_column", path, "labels.label_column")
-    clash = [c for c in (label_time, label_column) if c in keys]
-    if clash or label_time == label_column:
-        raise _fail(path, "labels", "time_column, label_column and the entity_keys must be different columns")
-    entity_list = population.get("entity_list_uri")
-    if entity_list is None and len(keys) > 1:
-        raise _fail(
-            path,
-            "population.entity_list_uri",
-            f"is missing; a model with several entity_keys ({', '.join(keys)}) scores an entity list "
-            "holding every key column",
-        )
-    registered = _text(top, "registered_model_name", path, "registered_model_name", default=name)
     return ModelSpec(
         name=name,
         description=_text(top, "description", path, "description"),
-        registered_model_name=registered,
+        registered_model_name=_text(
+            top, "registered_model_name", path, "registered_model_name", default=name
+        ),
         entity_keys=keys,
         feature_groups=uses,
-        labels_uri=_uri(labels["uri"], path, "labels.uri"),
-        label_time_column=label_time,
-        label_column=label_column,
-        label_window=_window(labels.get("window"), path),
-        anchor_group=_text(population, "anchor_group", path, "population.anchor_group"),
-        entity_list_uri=_uri(entity_list, path, "population.entity_list_uri") if entity_list else "",
+        **_labels(top, path, keys),
+        **_population(top, path, keys),
         estimator=estimator,
         hyperparameters=hyper,
         split=split,
         test_size=test_size,
-        promotion_metric=metric,
-        promotion_margin=_number(
-            promotion,
-            "margin",
-            0.0,
-            path,
-            where="promotion.margin",
-            check=lambda v: v >= 0,
-            requirement=">= 0",
-        ),
-        promotion_floor=_number(
-            promotion, "floor", 0.6, path, where="promotion.floor", check=lambda v: True, requirement=""
-        ),
-        threshold=_number(
-            inference,
-            "threshold",
-            0.5,
-            path,
-            where="inference.threshold",
-            check=lambda v: 0 <= v <= 1,
-            requirement="in [0, 1]",
-        ),
-        kafka_topic=_uri(inference["kafka_topic"], path, "inference.kafka_topic"),
-        schedules={k: v for k, v in schedules.items() if v is not None},
+        **_promotion(top, path),
+        **_inference(top, path, name),
+        schedules=schedules,
         source_path=Path(path),
         sha256=sha256,
     )
+
+
+def _checked_use(spec: ModelSpec, i: int, use: GroupUse, groups: SpecRegistry) -> GroupUse:
+    """``use`` (``feature_groups[i]``) with its default join key, checked against its group."""
+    path = spec.source_path or spec.name
+    if use.group not in groups:
+        known = ", ".join(sorted(groups)) or "none"
+        raise _fail(
+            path,
+            f"feature_groups[{i}].group",
+            f"unknown feature group {use.group!r}; groups defined: {known}",
+        )
+    group = groups[use.group]
+    if not use.join_key:
+        if group.record_identifier_feature not in spec.entity_keys:
+            raise _fail(
+                path,
+                f"feature_groups[{i}].join_key",
+                f"is missing and {use.group}'s record identifier {group.record_identifier_feature!r} is not "
+                f"an entity key; set join_key to one of {', '.join(spec.entity_keys)}",
+            )
+        use = GroupUse(use.group, group.record_identifier_feature, use.features)
+    names = [f.name for f in group.value_features]
+    unknown = [f for f in use.features or () if f not in names]
+    if unknown:
+        raise _fail(
+            path,
+            f"feature_groups[{i}].features",
+            f"{use.group} has no feature {unknown[0]!r}; it has {', '.join(names)}",
+        )
+    key_type = spec.entity_keys[use.join_key]
+    if key_type != group.id_type:
+        raise _fail(
+            path,
+            f"feature_groups[{i}].join_key",
+            f"entity key {use.join_key!r} is {key_type} but {use.group}'s record identifier "
+            f"{group.record_identifier_feature!r} is {group.id_type}; use a key of the same type",
+        )
+    return use
+
+
+def _check_unique_features(spec: ModelSpec, groups: SpecRegistry) -> None:
+    seen: dict[str, str] = {}
+    for use in spec.feature_groups:
+        for feature in use.features or [f.name for f in groups[use.group].value_features]:
+            if feature in seen:
+                raise _fail(
+                    spec.source_path or spec.name,
+                    "feature_groups",
+                    f"feature {feature!r} is in both {seen[feature]} and {use.group}; select features so "
+                    "that names are unique across the model's groups",
+                )
+            seen[feature] = use.group
 
 
 def check_against_groups(spec: ModelSpec, groups: SpecRegistry) -> ModelSpec:
@@ -409,62 +484,15 @@ def check_against_groups(spec: ModelSpec, groups: SpecRegistry) -> ModelSpec:
     A group's default join key is its record identifier's name, which must be an entity key.
     Raises SpecError naming the file and the field.
     """
-    path = spec.source_path or spec.name
-    known = ", ".join(sorted(groups)) or "none"
-    uses = []
-    for i, given_use in enumerate(spec.feature_groups):
-        use = given_use
-        if use.group not in groups:
-            raise _fail(
-                path,
-                f"feature_groups[{i}].group",
-                f"unknown feature group {use.group!r}; groups defined: {known}",
-            )
-        group = groups[use.group]
-        if not use.join_key:
-            if group.record_identifier_feature not in spec.entity_keys:
-                raise _fail(
-                    path,
-                    f"feature_groups[{i}].join_key",
-                    f"is missing and {use.group}'s record identifier {group.record_identifier_feature!r} is not "
-                    f"an entity key; set join_key to one of {', '.join(spec.entity_keys)}",
-                )
-            use = GroupUse(use.group, group.record_identifier_feature, use.features)
-        uses.append(use)
-        names = [f.name for f in group.value_features]
-        unknown = [f for f in use.features or () if f not in names]
-        if unknown:
-            raise _fail(
-                path,
-                f"feature_groups[{i}].features",
-                f"{use.group} has no feature {unknown[0]!r}; it has {', '.join(names)}",
-            )
-        key_type = spec.entity_keys[use.join_key]
-        if key_type != group.id_type:
-            raise _fail(
-                path,
-                f"feature_groups[{i}].join_key",
-                f"entity key {use.join_key!r} is {key_type} but {use.group}'s record identifier "
-                f"{group.record_identifier_feature!r} is {group.id_type}; use a key of the same type",
-            )
-    spec = replace(spec, feature_groups=tuple(uses))
+    uses = tuple(_checked_use(spec, i, use, groups) for i, use in enumerate(spec.feature_groups))
+    spec = replace(spec, feature_groups=uses)
     if spec.anchor_group not in spec.group_names:
         raise _fail(
-            path,
+            spec.source_path or spec.name,
             "population.anchor_group",
             f"{spec.anchor_group!r} is not one of the model's feature_groups ({', '.join(spec.group_names)})",
         )
-    seen: dict[str, str] = {}
-    for use in spec.feature_groups:
-        for feature in use.features or [f.name for f in groups[use.group].value_features]:
-            if feature in seen:
-                raise _fail(
-                    path,
-                    "feature_groups",
-                    f"feature {feature!r} is in both {seen[feature]} and {use.group}; select features so "
-                    "that names are unique across the model's groups",
-                )
-            seen[feature] = use.group
+    _check_unique_features(spec, groups)
     return spec
 
 

@@ -126,12 +126,7 @@ def _parse_ttl(raw: Any, path: Path | str) -> timedelta | None:
     return TTL_UNITS[unit] * value
 
 
-def spec_from_dict(raw: Any, path: Path | str = "<spec>") -> FeatureGroupSpec:
-    """Validate a decoded spec document and build a :class:`FeatureGroupSpec`.
-
-    Raises:
-        SpecError: naming the file and the field that is wrong, and what is allowed.
-    """
+def _check_fields(raw: Any, path: Path | str) -> None:
     if not isinstance(raw, Mapping):
         raise SpecError(f"{path}: expected a YAML map at the top level, got {type(raw).__name__}")
     unknown = sorted(set(raw) - set(_REQUIRED_KEYS))
@@ -141,6 +136,8 @@ def spec_from_dict(raw: Any, path: Path | str = "<spec>") -> FeatureGroupSpec:
         if key not in raw:
             raise _fail(path, key, "is missing")
 
+
+def _parse_name(raw: Mapping[str, Any], path: Path | str) -> str:
     name = _require_str(raw, "name", path)
     if not _NAME_RE.match(name) or len(name) > MAX_GROUP_NAME_LENGTH:
         raise _fail(
@@ -149,82 +146,97 @@ def spec_from_dict(raw: Any, path: Path | str = "<spec>") -> FeatureGroupSpec:
             f"{name!r} is not a valid feature group name: use letters, digits, '-' or '_', "
             f"start and end with a letter or digit, at most {MAX_GROUP_NAME_LENGTH} characters",
         )
-    description = _require_str(raw, "description", path)
+    return name
 
-    raw_features = raw["features"]
-    if not isinstance(raw_features, list) or not raw_features:
-        raise _fail(path, "features", "must be a non-empty list of {name, type, description}")
-    features: list[FeatureSpec] = []
-    seen: dict[str, int] = {}
-    for i, item in enumerate(raw_features):
-        where = f"features[{i}]"
-        if not isinstance(item, Mapping):
-            raise _fail(path, where, "must be a map with name, type and description")
-        extra = sorted(set(item) - {"name", "type", "description"})
-        if extra:
-            raise _fail(path, f"{where}.{extra[0]}", "unknown field; allowed: name, type, description")
-        fname = _require_str(item, "name", path, f"{where}.name")
-        if not _NAME_RE.match(fname):
-            raise _fail(
-                path, f"{where}.name", f"{fname!r} is not a valid feature name (letters, digits, '-', '_')"
-            )
-        if fname.lower() in RESERVED_FEATURE_NAMES:
-            raise _fail(
-                path,
-                f"{where}.name",
-                f"{fname!r} is reserved by the SageMaker offline store; rename the feature",
-            )
-        if fname.lower() in seen:
-            raise _fail(
-                path,
-                f"{where}.name",
-                f"duplicate feature {fname!r} (also features[{seen[fname.lower()]}]); names must be unique, ignoring case",
-            )
-        seen[fname.lower()] = i
-        ftype = item.get("type")
-        if ftype not in FEATURE_TYPES:
-            raise _fail(
-                path, f"{where}.type", f"unknown type {ftype!r}; use one of {', '.join(FEATURE_TYPES)}"
-            )
-        fdesc = _require_str(item, "description", path, f"{where}.description")
-        features.append(FeatureSpec(fname, ftype, fdesc))
 
-    by_name = {f.name: f for f in features}
-    id_name = _require_str(raw, "record_identifier_feature", path)
-    if id_name not in by_name:
+def _parse_feature(item: Any, where: str, seen: dict[str, str], path: Path | str) -> FeatureSpec:
+    """One entry of ``features``; ``seen`` maps the lower-cased names so far to where they are."""
+    if not isinstance(item, Mapping):
+        raise _fail(path, where, "must be a map with name, type and description")
+    extra = sorted(set(item) - {"name", "type", "description"})
+    if extra:
+        raise _fail(path, f"{where}.{extra[0]}", "unknown field; allowed: name, type, description")
+    name = _require_str(item, "name", path, f"{where}.name")
+    if not _NAME_RE.match(name):
         raise _fail(
-            path, "record_identifier_feature", f"{id_name!r} is not one of the features; add it to 'features'"
+            path, f"{where}.name", f"{name!r} is not a valid feature name (letters, digits, '-', '_')"
         )
-    if by_name[id_name].type not in ("String", "Integral"):
-        raise _fail(path, "record_identifier_feature", f"{id_name!r} must have type String or Integral")
-    time_name = _require_str(raw, "event_time_feature", path)
-    if time_name not in by_name:
+    if name.lower() in RESERVED_FEATURE_NAMES:
         raise _fail(
-            path, "event_time_feature", f"{time_name!r} is not one of the features; add it to 'features'"
+            path, f"{where}.name", f"{name!r} is reserved by the SageMaker offline store; rename the feature"
         )
-    if by_name[time_name].type not in ("String", "Fractional"):
+    if name.lower() in seen:
         raise _fail(
             path,
-            "event_time_feature",
-            f"{time_name!r} must have type String (ISO-8601) or Fractional (Unix seconds)",
+            f"{where}.name",
+            f"duplicate feature {name!r} (also {seen[name.lower()]}); names must be unique, ignoring case",
         )
-    if time_name == id_name:
-        raise _fail(path, "event_time_feature", "must differ from record_identifier_feature")
+    seen[name.lower()] = where
+    ftype = item.get("type")
+    if ftype not in FEATURE_TYPES:
+        raise _fail(path, f"{where}.type", f"unknown type {ftype!r}; use one of {', '.join(FEATURE_TYPES)}")
+    return FeatureSpec(name, ftype, _require_str(item, "description", path, f"{where}.description"))
 
+
+def _parse_features(raw: Any, path: Path | str) -> tuple[FeatureSpec, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise _fail(path, "features", "must be a non-empty list of {name, type, description}")
+    seen: dict[str, str] = {}
+    return tuple(_parse_feature(item, f"features[{i}]", seen, path) for i, item in enumerate(raw))
+
+
+def _key_feature(
+    raw: Mapping[str, Any], key: str, by_name: Mapping[str, FeatureSpec], path: Path | str
+) -> str:
+    """The feature named by ``key`` (record identifier or event time), checked to exist and be typed right."""
+    name = _require_str(raw, key, path)
+    if name not in by_name:
+        raise _fail(path, key, f"{name!r} is not one of the features; add it to 'features'")
+    allowed, shown = _KEY_FEATURE_TYPES[key]
+    if by_name[name].type not in allowed:
+        raise _fail(path, key, f"{name!r} must have type {shown}")
+    return name
+
+
+_KEY_FEATURE_TYPES = {
+    "record_identifier_feature": (("String", "Integral"), "String or Integral"),
+    "event_time_feature": (("String", "Fractional"), "String (ISO-8601) or Fractional (Unix seconds)"),
+}
+
+
+def _parse_stores(raw: Mapping[str, Any], path: Path | str) -> tuple[bool, bool]:
     online = _require_bool(raw, "online_store_enabled", path)
     offline = _require_bool(raw, "offline_store_enabled", path)
     if not (online or offline):
         raise _fail(
             path, "online_store_enabled", "at least one of the online and offline stores must be enabled"
         )
+    return online, offline
 
+
+def spec_from_dict(raw: Any, path: Path | str = "<spec>") -> FeatureGroupSpec:
+    """Validate a decoded spec document and build a :class:`FeatureGroupSpec`.
+
+    Raises:
+        SpecError: naming the file and the field that is wrong, and what is allowed.
+    """
+    _check_fields(raw, path)
+    name = _parse_name(raw, path)
+    description = _require_str(raw, "description", path)
+    features = _parse_features(raw["features"], path)
+    by_name = {f.name: f for f in features}
+    id_name = _key_feature(raw, "record_identifier_feature", by_name, path)
+    time_name = _key_feature(raw, "event_time_feature", by_name, path)
+    if time_name == id_name:
+        raise _fail(path, "event_time_feature", "must differ from record_identifier_feature")
+    online, offline = _parse_stores(raw, path)
     canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str)
     return FeatureGroupSpec(
         name=name,
         description=description,
         record_identifier_feature=id_name,
         event_time_feature=time_name,
-        features=tuple(features),
+        features=features,
         online_store_enabled=online,
         offline_store_enabled=offline,
         ttl=_parse_ttl(raw["ttl_duration"], path),

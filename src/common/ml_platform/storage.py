@@ -53,7 +53,8 @@ def read_table(uri: str | Path, *, what: str = "file") -> pl.DataFrame:
             raise MLPlatformError(f"{what} {uri} not found; check the path or URI")
         suffix = Path(path).suffix.lower()
         if suffix in (".parquet", ".pq"):
-            table = pq.read_table(path, filesystem=fs)
+            # One file: no columns from hive-style folder names (year=...) in its path.
+            table = pq.read_table(path, filesystem=fs, partitioning=None)
         elif suffix == ".csv":
             with fs.open_input_stream(path) as stream:
                 table = pacsv.read_csv(

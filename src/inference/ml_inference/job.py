@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -15,14 +16,16 @@ import skops.io  # noqa: F401  (imported while the model_registry child resolves
 
 from ml_inference import STARTED_AT
 from ml_inference.kafka_io import AcknowledgedPublisher, KafkaHealthChecker, client_config, redacted
-from ml_inference.model_loader import ModelFetch
+from ml_inference.model_loader import LoadedModel, ModelFetch
 from ml_inference.paths import ProcessingPaths
+from ml_inference.population import ScoringFrame, scoring_frame
 from ml_inference.read_ahead import read_ahead
 from ml_inference.settings import InferenceSettings
 from ml_platform.config import FeatureStoreSettings
 from ml_platform.container import ResourceConfig
 from ml_platform.errors import MLPlatformError
 from ml_platform.feature_store import open_feature_store
+from ml_platform.feature_store.queries import OfflineRecords
 from ml_platform.memory import peak_rss_mb
 from ml_platform.model_input import compile_preprocess, model_features, preprocess_agrees, to_model_input
 from ml_platform.storage import read_table
@@ -130,142 +133,185 @@ def write_report(paths: ProcessingPaths, report: RunReport) -> None:
     (paths.output_dir / "run_report.json").write_text(json.dumps(asdict(report), indent=2))
 
 
+@dataclass
+class ScoringPlan:
+    """What one run scores: the model, its features and keys, and the passes over the population.
+
+    The population is read and scored in passes of about ``chunk_rows`` ids (disjoint id-hash
+    shards of this instance's shard), so memory follows ``chunk_rows``, not the population.
+    """
+
+    settings: InferenceSettings
+    loaded: LoadedModel
+    records: OfflineRecords
+    features: list
+    join_keys: dict[str, str]
+    key_columns: list[str]
+    entities: pl.DataFrame | None
+    shards: list[tuple[int, int]]
+    as_of: datetime
+
+    @classmethod
+    def prepare(
+        cls, settings: InferenceSettings, loaded: LoadedModel, resources: ResourceConfig, as_of: datetime
+    ) -> ScoringPlan:
+        store = open_feature_store(FeatureStoreSettings.from_env())
+        spec = settings.spec
+        join_keys = {**spec.join_keys, **loaded.join_keys}
+        key_columns = list(dict.fromkeys(join_keys[g] for g in (spec.anchor_group, *loaded.selection)))
+        entities = _entity_list(settings, key_columns) if settings.entity_list_uri else None
+        chunks = _chunks(store.offline_rows(spec.anchor_group, end=as_of), resources.count, settings)
+        if chunks > 1:
+            log.info("scoring in %d passes of about %d ids each (chunk_rows)", chunks, settings.chunk_rows)
+        shards = [(resources.index + k * resources.count, resources.count * chunks) for k in range(chunks)]
+        features = model_features(store.specs, loaded.selection)
+        return cls(settings, loaded, store.records, features, join_keys, key_columns, entities, shards, as_of)
+
+    def frame_of(self, shard: tuple[int, int], groups: Mapping[str, Any]) -> ScoringFrame:
+        return scoring_frame(
+            self.records,
+            groups,
+            anchor=self.settings.spec.anchor_group,
+            as_of=self.as_of,
+            join_keys=self.join_keys,
+            entities=self.entities,
+            shard=shard,
+        )
+
+    def count(self, report: RunReport) -> pl.DataFrame:
+        """Read the first pass (and, with several passes, the anchor of the others) and fill the
+        report's population counts; returns the first pass's frame."""
+        first = self.frame_of(self.shards[0], self.loaded.selection)
+        counts = [first] if len(self.shards) == 1 else [self.frame_of(s, {}) for s in self.shards]
+        report.rows_read = sum(c.population for c in counts)
+        report.skipped_missing = sum(c.skipped_missing for c in counts)
+        report.skipped_expired = sum(c.skipped_expired for c in counts)
+        return first.frame
+
+    def messages(self, first: list[pl.DataFrame], scored_at: str) -> Iterator[tuple[list[str], list[str]]]:
+        """(keys, values) per batch over every pass; ``first`` holds the pass already read and is
+        emptied, so one pass is in memory at a time."""
+        score = scorer(self.loaded.model, self.features, first[0].head(2000))
+        as_of_text = _iso(self.as_of)
+        for shard in self.shards:
+            frame = first.pop() if first else self.frame_of(shard, self.loaded.selection).frame
+            for batch in frame.iter_slices(self.settings.batch_size):
+                messages = message_values(
+                    batch.select(self.key_columns),
+                    score(batch),
+                    threshold=self.settings.threshold,
+                    model_name=self.loaded.name,
+                    model_version=self.loaded.version,
+                    run_id=self.loaded.run_id,
+                    features_as_of=as_of_text,
+                    scored_at=scored_at,
+                )
+                yield messages["key"].to_list(), messages["value"].to_list()
+            del frame  # before the next pass is read
+
+
+def _iso(ts: datetime) -> str:
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _connect_kafka(settings: InferenceSettings) -> dict[str, Any]:
+    """Connectivity first: nothing is scored when the results cannot be delivered."""
+    config = client_config(settings)
+    log.info("Kafka settings: %s", redacted(config))
+    brokers = KafkaHealthChecker.check_connectivity(config, settings.kafka_connect_timeout_s)
+    partitions = KafkaHealthChecker.ensure_topic(
+        config,
+        settings.kafka_topic,
+        create=settings.kafka_create_topic,
+        partitions=settings.kafka_topic_partitions,
+        timeout=settings.kafka_connect_timeout_s,
+    )
+    log.info(
+        "Kafka: brokers %s, topic %s with %d partitions", ",".join(brokers), settings.kafka_topic, partitions
+    )
+    return config
+
+
+def _check_population(report: RunReport, settings: InferenceSettings) -> None:
+    population, anchor = report.rows_read, settings.spec.anchor_group
+    if population == 0:
+        raise InferenceError(
+            f"empty population: no ids in {settings.entity_list_uri or anchor} "
+            f"as of {report.features_as_of} (shard {report.shard}); check the feature store and as_of"
+        )
+    skipped = report.skipped_missing + report.skipped_expired
+    if skipped / population > settings.max_skipped_share:
+        raise InferenceError(
+            f"{skipped} of {population} entities skipped ({report.skipped_missing} without features in "
+            f"{anchor}, {report.skipped_expired} older than its TTL), more than "
+            f"max_skipped_share={settings.max_skipped_share}; check that the feature pipelines are up to date"
+        )
+
+
+def _publish(
+    plan: ScoringPlan, pending: list[pl.DataFrame], config: dict[str, Any], report: RunReport
+) -> None:
+    """Score in batches and publish every prediction, waiting for each acknowledgement. Scoring
+    runs one batch ahead in a thread (sklearn and Polars release the GIL) while this thread
+    hands the previous batch to the producer."""
+    settings = plan.settings
+    publisher = AcknowledgedPublisher(config, settings)
+    headers = [
+        ("model_version", plan.loaded.version.encode()),
+        ("pipeline_execution_id", settings.pipeline_execution_id.encode()),
+        ("model_spec_sha256", settings.spec.sha256.encode()),
+        ("content-type", b"application/json"),
+    ]
+    to_score = report.rows_read - report.skipped_missing - report.skipped_expired
+    for keys, values in read_ahead(plan.messages(pending, _iso(datetime.now(UTC))), depth=2):
+        publisher.produce_batch(keys, values, headers)
+        report.scored += len(keys)
+        log.info("scored and queued %d/%d", report.scored, to_score)
+    outstanding = publisher.flush(settings.kafka_flush_timeout_s)
+    stats = publisher.stats
+    report.produced, report.acknowledged, report.failed = stats.produced, stats.acknowledged, stats.failed
+    report.not_acknowledged = report.produced - report.acknowledged
+    if report.not_acknowledged:
+        raise InferenceError(
+            f"{report.not_acknowledged} of {report.produced} predictions were not acknowledged by Kafka "
+            f"({report.failed} failed, {outstanding} still queued after the {settings.kafka_flush_timeout_s:.0f} s "
+            f"flush; first error: {stats.first_error or 'none'}); re-run for the same as_of to publish them again"
+        )
+
+
 def run_inference(
     settings: InferenceSettings, paths: ProcessingPaths, model_fetch: ModelFetch | None = None
 ) -> RunReport:
-    """One run; ``model_fetch`` is the model's child process if the caller started it early."""
+    """One run: Kafka -> model -> population and features -> score and publish -> report.
+
+    ``model_fetch`` is the model's child process if the caller started it early.
+    """
     started = time.perf_counter()
     model_fetch = model_fetch or ModelFetch(settings)
     resources = ResourceConfig.read(paths.resource_config)
     # One as_of for every shard of a run: the execution's start time unless given.
     as_of = settings.as_of or settings.execution_start_time or datetime.now(UTC)
-    as_of_text = as_of.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     report = RunReport(
         status="failed",
         model_name=settings.model_name,
         model_version="",
         topic=settings.kafka_topic,
         shard=f"{resources.index + 1}/{resources.count}",
-        features_as_of=as_of_text,
+        features_as_of=_iso(as_of),
     )
     try:
-        # 1. Connectivity first: nothing is scored when the results cannot be delivered.
-        config = client_config(settings)
-        log.info("Kafka settings: %s", redacted(config))
-        brokers = KafkaHealthChecker.check_connectivity(config, settings.kafka_connect_timeout_s)
-        partitions = KafkaHealthChecker.ensure_topic(
-            config,
-            settings.kafka_topic,
-            create=settings.kafka_create_topic,
-            partitions=settings.kafka_topic_partitions,
-            timeout=settings.kafka_connect_timeout_s,
-        )
-        log.info(
-            "Kafka: brokers %s, topic %s with %d partitions",
-            ",".join(brokers),
-            settings.kafka_topic,
-            partitions,
-        )
-
-        # 2. The model (resolved and downloaded by the child meanwhile), and its features.
-        loaded = model_fetch.result()
+        config = _connect_kafka(settings)
+        loaded = model_fetch.result()  # resolved and downloaded by the child meanwhile
         report.model_version = loaded.version
         report.model_ready_s = round(time.time() - STARTED_AT, 3)
         phase = time.perf_counter()
-        store = open_feature_store(FeatureStoreSettings.from_env())
-        features = model_features(store.specs, loaded.selection)
-        spec = settings.spec
-        join_keys = {**spec.join_keys, **loaded.join_keys}
-        anchor = spec.anchor_group
-        key_columns = list(dict.fromkeys(join_keys[g] for g in (anchor, *loaded.selection)))
-
-        # 3. Population and latest features.
-        entities = _entity_list(settings, key_columns) if settings.entity_list_uri else None
-        # The population is read and scored in passes of about chunk_rows ids (disjoint id-hash
-        # shards of this instance's shard), so memory follows chunk_rows, not the population.
-        chunks = _chunks(store.offline_rows(anchor, end=as_of), resources.count, settings)
-        shards = [(resources.index + k * resources.count, resources.count * chunks) for k in range(chunks)]
-        if chunks > 1:
-            log.info("scoring in %d passes of about %d ids each (chunk_rows)", chunks, settings.chunk_rows)
-
-        def frame_of(shard: tuple[int, int], groups: dict):
-            return store.scoring_frame(
-                groups, anchor=anchor, as_of=as_of, join_keys=join_keys, entities=entities, shard=shard
-            )
-
-        first = frame_of(shards[0], loaded.selection)
-        counts = [first] if chunks == 1 else [frame_of(s, {}) for s in shards]  # anchor only: the counts
-        report.rows_read = sum(c.population for c in counts)
-        report.skipped_missing = sum(c.skipped_missing for c in counts)
-        report.skipped_expired = sum(c.skipped_expired for c in counts)
-        population = report.rows_read
-        if population == 0:
-            raise InferenceError(
-                f"empty population: no ids in {settings.entity_list_uri or anchor} "
-                f"as of {as_of_text} (shard {report.shard}); check the feature store and as_of"
-            )
-        skipped = report.skipped_missing + report.skipped_expired
-        if skipped / population > settings.max_skipped_share:
-            raise InferenceError(
-                f"{skipped} of {population} entities skipped ({report.skipped_missing} without features in "
-                f"{anchor}, {report.skipped_expired} older than its TTL), more than "
-                f"max_skipped_share={settings.max_skipped_share}; check that the feature pipelines are up to date"
-            )
-        to_score = population - skipped
+        plan = ScoringPlan.prepare(settings, loaded, resources, as_of)
+        pending = [plan.count(report)]  # the first pass, handed over to _publish, not kept here
+        _check_population(report, settings)
         report.features_s = round(time.perf_counter() - phase, 3)
         phase = time.perf_counter()
-
-        # 4. Score in batches and publish. Scoring runs one batch ahead in a thread (sklearn and
-        #    Polars release the GIL) while this thread hands the previous batch to the producer.
-        publisher = AcknowledgedPublisher(config, settings)
-        headers = [
-            ("model_version", loaded.version.encode()),
-            ("pipeline_execution_id", settings.pipeline_execution_id.encode()),
-            ("model_spec_sha256", spec.sha256.encode()),
-            ("content-type", b"application/json"),
-        ]
-        scored_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-        score = scorer(loaded.model, features, first.frame.head(2000))
-        pending = [first.frame]  # handed over, not kept: one pass in memory at a time
-        del first, counts
-
-        def scored_batches() -> Iterator[tuple[list[str], list[str]]]:
-            for shard in shards:
-                frame = pending.pop() if pending else frame_of(shard, loaded.selection).frame
-                yield from score_frame(frame)
-                del frame  # before the next pass is read
-
-        def score_frame(frame: pl.DataFrame) -> Iterator[tuple[list[str], list[str]]]:
-            for batch in frame.iter_slices(settings.batch_size):
-                proba = score(batch)
-                messages = message_values(
-                    batch.select(key_columns),
-                    proba,
-                    threshold=settings.threshold,
-                    model_name=loaded.name,
-                    model_version=loaded.version,
-                    run_id=loaded.run_id,
-                    features_as_of=as_of_text,
-                    scored_at=scored_at,
-                )
-                yield messages["key"].to_list(), messages["value"].to_list()
-
-        for keys, values in read_ahead(scored_batches(), depth=2):
-            publisher.produce_batch(keys, values, headers)
-            report.scored += len(keys)
-            log.info("scored and queued %d/%d", report.scored, to_score)
-        outstanding = publisher.flush(settings.kafka_flush_timeout_s)
+        _publish(plan, pending, config, report)
         report.publish_s = round(time.perf_counter() - phase, 3)
-        stats = publisher.stats
-        report.produced, report.acknowledged, report.failed = stats.produced, stats.acknowledged, stats.failed
-        report.not_acknowledged = report.produced - report.acknowledged
-        if report.not_acknowledged:
-            raise InferenceError(
-                f"{report.not_acknowledged} of {report.produced} predictions were not acknowledged by Kafka "
-                f"({report.failed} failed, {outstanding} still queued after the {settings.kafka_flush_timeout_s:.0f} s "
-                f"flush; first error: {stats.first_error or 'none'}); re-run for the same as_of to publish them again"
-            )
         report.status = "succeeded"
         return report
     except MLPlatformError as exc:

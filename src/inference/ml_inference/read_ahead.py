@@ -11,6 +11,35 @@ T = TypeVar("T")
 _DONE = object()
 
 
+class _Producer:
+    """The background thread: runs ``items`` into a bounded queue until done, failed or stopped."""
+
+    def __init__(self, items: Iterable[T], depth: int):
+        self.items = items
+        self.buffer: queue.Queue = queue.Queue(maxsize=depth)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._work, name="read-ahead", daemon=True)
+
+    def _put(self, item: object) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.buffer.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _work(self) -> None:
+        try:
+            for item in self.items:
+                if not self._put(item):
+                    return
+        except BaseException as exc:
+            self._put(_Failure(exc))
+            return
+        self._put(_DONE)
+
+
 def read_ahead(items: Iterable[T], depth: int = 2) -> Iterator[T]:
     """Yield ``items`` while a thread computes up to ``depth`` of the next ones.
 
@@ -20,41 +49,16 @@ def read_ahead(items: Iterable[T], depth: int = 2) -> Iterator[T]:
     """
     if depth < 1:
         raise ValueError(f"depth must be >= 1, got {depth}")
-    buffer: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                buffer.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def work() -> None:
-        try:
-            for item in items:
-                if not put(item):
-                    return
-        except BaseException as exc:
-            put(_Failure(exc))
-            return
-        put(_DONE)
-
-    thread = threading.Thread(target=work, name="read-ahead", daemon=True)
-    thread.start()
+    producer = _Producer(items, depth)
+    producer.thread.start()
     try:
-        while True:
-            item = buffer.get()
-            if item is _DONE:
-                return
+        while (item := producer.buffer.get()) is not _DONE:
             if isinstance(item, _Failure):
                 raise item.exc
             yield item
     finally:
-        stop.set()
-        thread.join()
+        producer.stop.set()
+        producer.thread.join()
 
 
 class _Failure:

@@ -11,6 +11,7 @@ no current telemetry.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -63,6 +64,81 @@ def _sites(rng: np.random.Generator, days: np.ndarray, n_sites: int) -> tuple[pl
     return frame, daily_dust
 
 
+@dataclass
+class _Fleet:
+    """The latent state behind every table: machines, their sites, firmware and wear."""
+
+    rng: np.random.Generator
+    days: np.ndarray
+    daily_dust: np.ndarray
+    machine_ids: np.ndarray
+    site_names: np.ndarray
+    site_of: np.ndarray
+    firmware: np.ndarray
+    wear0: np.ndarray
+    wear_rate: np.ndarray
+    last_day: np.ndarray  # index of the first day without telemetry
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator, days: np.ndarray, daily_dust: np.ndarray, n: int) -> _Fleet:
+        n_sites = daily_dust.shape[0]
+        site_of = rng.integers(0, n_sites, n)
+        firmware = rng.choice(3, n, p=[0.3, 0.5, 0.2])
+        wear0, wear_rate = rng.uniform(0, 1.5, n), rng.uniform(0.002, 0.02, n)
+        # 5% were decommissioned: their telemetry stops 10-40 days before the end.
+        last_day = np.where(rng.random(n) < 0.05, len(days) - rng.integers(10, 40, n), len(days))
+        machine_ids = np.arange(100_001, 100_001 + n)
+        site_names = np.array([f"S{i:02d}" for i in range(1, n_sites + 1)])
+        return cls(
+            rng, days, daily_dust, machine_ids, site_names, site_of, firmware, wear0, wear_rate, last_day
+        )
+
+
+def _telemetry(f: _Fleet) -> pl.DataFrame:
+    """One reading per machine and day, at the end of the day, until the machine stops."""
+    rng = f.rng
+    m_idx, d_idx = np.nonzero(np.arange(len(f.days))[None, :] < f.last_day[:, None])
+    wear = f.wear0[m_idx] + f.wear_rate[m_idx] * d_idx
+    dust = f.daily_dust[f.site_of[m_idx], d_idx]
+    temperature = np.round(55 + 6 * wear + 0.4 * dust + rng.normal(0, 1.5, len(m_idx)), 2)
+    vibration = np.round(np.maximum(0.3, 1.8 + 1.2 * wear + rng.normal(0, 0.3, len(m_idx))), 3)
+    temperature[rng.random(len(m_idx)) < 0.04] = np.nan
+    vibration[rng.random(len(m_idx)) < 0.03] = np.nan
+    return pl.DataFrame(
+        {
+            "machine_id": f.machine_ids[m_idx],
+            "reading_time": f.days[d_idx] + _DAY_S - 1.0,  # end of the day
+            "temperature_c": pl.Series(temperature).fill_nan(None),
+            "vibration_mm_s": pl.Series(vibration).fill_nan(None),
+            "error_count_24h": rng.poisson(np.exp(-1.2 + 0.7 * wear + _FIRMWARE_RISK[f.firmware[m_idx]])),
+            "firmware": _FIRMWARE[f.firmware[m_idx]],
+        }
+    )
+
+
+def _labels(f: _Fleet) -> pl.DataFrame:
+    """About eight observation days per machine, outcome known (7 days before the end)."""
+    rng, n_days = f.rng, len(f.days)
+    l_m, l_d = np.nonzero(rng.random((len(f.machine_ids), n_days)) < 8 / n_days)
+    keep = (l_d >= 14) & (l_d < np.minimum(f.last_day[l_m], n_days - 7))
+    l_m, l_d = l_m[keep], l_d[keep]
+    risk = (
+        -5.0
+        + 2.2 * (f.wear0[l_m] + f.wear_rate[l_m] * l_d)
+        + 0.3 * f.daily_dust[f.site_of[l_m], l_d]
+        + _FIRMWARE_RISK[f.firmware[l_m]]
+        + rng.normal(0, 0.3, len(l_m))
+    )
+    return pl.DataFrame(
+        {
+            "machine_id": f.machine_ids[l_m],
+            "site": f.site_names[f.site_of[l_m]],
+            "label_time": _iso(f.days[l_d] + _DAY_S),  # the next midnight: after that day's reading
+            "failed_within_7d": (rng.random(len(l_m)) < 1 / (1 + np.exp(-risk))).astype(np.int64),
+        }
+    )
+
+
 def generate(n_machines: int = 400, seed: int = 11, end: date | None = None) -> dict[str, pl.DataFrame]:
     """Feature group inputs, corrections, deletions, labels and the fleet, keyed by name.
 
@@ -70,72 +146,20 @@ def generate(n_machines: int = 400, seed: int = 11, end: date | None = None) -> 
     """
     rng = np.random.default_rng(seed)
     days = _days(end)
-    n_sites = max(4, n_machines // 25)
-    sites, daily_dust = _sites(rng, days, n_sites)
-    machine_ids = np.arange(100_001, 100_001 + n_machines)
-    site_of = rng.integers(0, n_sites, n_machines)
-    firmware = rng.choice(3, n_machines, p=[0.3, 0.5, 0.2])
-    wear0, wear_rate = rng.uniform(0, 1.5, n_machines), rng.uniform(0.002, 0.02, n_machines)
-    # 5% were decommissioned: their telemetry stops 10-40 days before the end.
-    last_day = np.where(
-        rng.random(n_machines) < 0.05, len(days) - rng.integers(10, 40, n_machines), len(days)
-    )
-
-    m_idx, d_idx = np.nonzero(np.arange(len(days))[None, :] < last_day[:, None])
-    wear = wear0[m_idx] + wear_rate[m_idx] * d_idx
-    dust = daily_dust[site_of[m_idx], d_idx]
-    temperature = np.round(55 + 6 * wear + 0.4 * dust + rng.normal(0, 1.5, len(m_idx)), 2)
-    vibration = np.round(np.maximum(0.3, 1.8 + 1.2 * wear + rng.normal(0, 0.3, len(m_idx))), 3)
-    temperature[rng.random(len(m_idx)) < 0.04] = np.nan
-    vibration[rng.random(len(m_idx)) < 0.03] = np.nan
-    telemetry = pl.DataFrame(
-        {
-            "machine_id": machine_ids[m_idx],
-            "reading_time": days[d_idx] + _DAY_S - 1.0,  # end of the day
-            "temperature_c": pl.Series(temperature).fill_nan(None),
-            "vibration_mm_s": pl.Series(vibration).fill_nan(None),
-            "error_count_24h": rng.poisson(np.exp(-1.2 + 0.7 * wear + _FIRMWARE_RISK[firmware[m_idx]])),
-            "firmware": _FIRMWARE[firmware[m_idx]],
-        }
-    )
+    sites, daily_dust = _sites(rng, days, max(4, n_machines // 25))
+    fleet = _Fleet.draw(rng, days, daily_dust, n_machines)
+    telemetry = _telemetry(fleet)
     corrections = telemetry.sample(fraction=0.03, seed=seed).with_columns(
         (pl.col("error_count_24h") + 1).alias("error_count_24h")
     )
     deletions = telemetry.sample(fraction=0.003, seed=seed + 1).select("machine_id", "reading_time")
-    telemetry = telemetry.sample(fraction=1.0, shuffle=True, seed=seed)  # out of order
-
-    # Labels: about eight observation days per machine, outcome known (7 days before the end).
-    l_m, l_d = np.nonzero(rng.random((n_machines, len(days))) < 8 / len(days))
-    keep = (l_d >= 14) & (l_d < np.minimum(last_day[l_m], len(days) - 7))
-    l_m, l_d = l_m[keep], l_d[keep]
-    risk = (
-        -5.0
-        + 2.2 * (wear0[l_m] + wear_rate[l_m] * l_d)
-        + 0.3 * daily_dust[site_of[l_m], l_d]
-        + _FIRMWARE_RISK[firmware[l_m]]
-        + rng.normal(0, 0.3, len(l_m))
-    )
-    labels = pl.DataFrame(
-        {
-            "machine_id": machine_ids[l_m],
-            "site": np.array([f"S{i:02d}" for i in range(1, n_sites + 1)])[site_of[l_m]],
-            "label_time": _iso(days[l_d] + _DAY_S),  # the next midnight: after that day's reading
-            "failed_within_7d": (rng.random(len(l_m)) < 1 / (1 + np.exp(-risk))).astype(np.int64),
-        }
-    )
-    fleet = pl.DataFrame(
-        {
-            "machine_id": machine_ids,
-            "site": np.array([f"S{i:02d}" for i in range(1, n_sites + 1)])[site_of],
-        }
-    )
     return {
-        "machine_telemetry": telemetry,
+        "machine_telemetry": telemetry.sample(fraction=1.0, shuffle=True, seed=seed),  # out of order
         "site_conditions": sites,
         CORRECTIONS: corrections,
         DELETIONS: deletions,
-        "labels": labels,
-        "fleet": fleet,
+        "labels": _labels(fleet),
+        "fleet": pl.DataFrame({"machine_id": fleet.machine_ids, "site": fleet.site_names[fleet.site_of]}),
     }
 
 

@@ -164,78 +164,90 @@ def _check_space(work: Path, needed_mb: int = 200) -> None:
         )
 
 
-def run_step(execution: Execution, step: dict, repo: Path) -> None:
-    kind = step["Type"]
-    if kind not in APPS:
-        raise ConfigError(f"step {step['Name']}: type {kind} is not supported locally (Training, Processing)")
-    app, default_cmd = APPS[kind]
+def _step_command(execution: Execution, step: dict) -> tuple[int, list[str]]:
+    """How many instances the step runs on, and the command each runs (as the image would)."""
     args = step["Arguments"]
-    step_dir = execution.work / execution.execution_id / step["Name"]
-    if kind == "Training":
+    if step["Type"] == "Training":
         count = int(execution.evaluate(args["ResourceConfig"].get("InstanceCount", 1)))
-        command = list(default_cmd or [])
-    else:
-        count = int(execution.evaluate(args["ProcessingResources"]["ClusterConfig"]["InstanceCount"]))
-        spec = execution.evaluate(args["AppSpecification"])
-        command = [
-            *spec.get("ContainerEntrypoint", []),
-            *[str(a) for a in spec.get("ContainerArguments", [])],
-        ]
-        # The image's entry point only hands /opt/ml to the app user and drops root; locally the
-        # step runs as the user who started the runner, in its own work folder.
-        if command[:1] == [IMAGE_ENTRYPOINT]:
-            command = command[1:]
-    hosts = [f"algo-{i + 1}" for i in range(count)]
-    procs: list[tuple[str, subprocess.Popen, Path, list[str]]] = []
-    uv = uv_executable(repo)
-    for host in hosts:
-        root = step_dir / host
-        try:
-            (root / "input" / "config").mkdir(parents=True, exist_ok=True)
-            (root / "config").mkdir(parents=True, exist_ok=True)
-            _check_space(root)
-            resource = json.dumps({"current_host": host, "hosts": hosts})
-            (root / "input" / "config" / "resourceconfig.json").write_text(resource)
-            (root / "config" / "resourceconfig.json").write_text(resource)
-            if kind == "Training":
-                hyper = {k: str(v) for k, v in execution.evaluate(args.get("HyperParameters", {})).items()}
-                (root / "input" / "config" / "hyperparameters.json").write_text(json.dumps(hyper, indent=2))
-        except OSError as exc:
-            raise StepFailedError(
-                step["Name"], f"cannot prepare the work folder {root}: {exc.strerror}"
-            ) from None
-        except ConfigError as exc:
-            raise StepFailedError(step["Name"], str(exc)) from None
-        full = [
-            uv,
-            "run",
-            "--project",
-            str(repo / "src" / app),
-            "--frozen",
-            "--no-dev",
-            "--quiet",
-            *command,
-            "--sagemaker-root",
-            str(root),
-        ]
-        proc = subprocess.Popen(
-            full,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=_step_env(execution, args, root),
-            cwd=repo,
+        return count, list(APPS["Training"][1] or [])
+    count = int(execution.evaluate(args["ProcessingResources"]["ClusterConfig"]["InstanceCount"]))
+    spec = execution.evaluate(args["AppSpecification"])
+    command = [*spec.get("ContainerEntrypoint", []), *[str(a) for a in spec.get("ContainerArguments", [])]]
+    # The image's entry point only hands /opt/ml to the app user and drops root; locally the
+    # step runs as the user who started the runner, in its own work folder.
+    return count, command[1:] if command[:1] == [IMAGE_ENTRYPOINT] else command
+
+
+def _prepare_host(execution: Execution, step: dict, root: Path, host: str, hosts: list[str]) -> None:
+    """The container's /opt/ml for one host: resource config and, for training, hyperparameters."""
+    try:
+        (root / "input" / "config").mkdir(parents=True, exist_ok=True)
+        (root / "config").mkdir(parents=True, exist_ok=True)
+        _check_space(root)
+        resource = json.dumps({"current_host": host, "hosts": hosts})
+        (root / "input" / "config" / "resourceconfig.json").write_text(resource)
+        (root / "config" / "resourceconfig.json").write_text(resource)
+        if step["Type"] == "Training":
+            given = execution.evaluate(step["Arguments"].get("HyperParameters", {}))
+            hyper = {k: str(v) for k, v in given.items()}
+            (root / "input" / "config" / "hyperparameters.json").write_text(json.dumps(hyper, indent=2))
+    except OSError as exc:
+        raise StepFailedError(
+            step["Name"], f"cannot prepare the work folder {root}: {exc.strerror}"
+        ) from None
+    except ConfigError as exc:
+        raise StepFailedError(step["Name"], str(exc)) from None
+
+
+def _start(execution: Execution, step: dict, root: Path, command: list[str], repo: Path) -> subprocess.Popen:
+    app = APPS[step["Type"]][0]
+    full = [
+        uv_executable(repo),
+        "run",
+        "--project",
+        str(repo / "src" / app),
+        "--frozen",
+        "--no-dev",
+        "--quiet",
+    ]
+    return subprocess.Popen(
+        [*full, *command, "--sagemaker-root", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=_step_env(execution, step["Arguments"], root),
+        cwd=repo,
+    )
+
+
+def _failure(step: dict, host: str, code: int, root: Path, lines: list[str]) -> str:
+    """What a failed host reports: the container's failure file, else its last output line."""
+    reason_file = root / "output" / ("failure" if step["Type"] == "Training" else "message")
+    reason = reason_file.read_text().strip() if reason_file.is_file() else ""
+    return f"{host}: exit {code}: {reason or (lines[-1].strip() if lines else 'no output')}"
+
+
+def run_step(execution: Execution, step: dict, repo: Path) -> None:
+    """Run a Training or Processing step: one subprocess per instance, as SageMaker would."""
+    if step["Type"] not in APPS:
+        raise ConfigError(
+            f"step {step['Name']}: type {step['Type']} is not supported locally (Training, Processing)"
         )
+    count, command = _step_command(execution, step)
+    hosts = [f"algo-{i + 1}" for i in range(count)]
+    running = []
+    for host in hosts:
+        root = execution.work / execution.execution_id / step["Name"] / host
+        _prepare_host(execution, step, root, host, hosts)
+        proc = _start(execution, step, root, command, repo)
         lines: list[str] = []
         threading.Thread(target=_stream, args=(proc, f"{step['Name']}/{host}", lines), daemon=True).start()
-        procs.append((host, proc, root, lines))
-    failures = []
-    for host, proc, root, lines in procs:
-        code = proc.wait()
-        if code != 0:
-            reason_file = root / "output" / ("failure" if kind == "Training" else "message")
-            reason = reason_file.read_text().strip() if reason_file.is_file() else ""
-            failures.append(f"{host}: exit {code}: {reason or (lines[-1].strip() if lines else 'no output')}")
+        running.append((host, proc, root, lines))
+    failures = [
+        _failure(step, host, code, root, lines)
+        for host, proc, root, lines in running
+        if (code := proc.wait()) != 0
+    ]
     if failures:
         raise StepFailedError(step["Name"], "; ".join(failures))
 

@@ -17,13 +17,13 @@ import pyarrow.parquet as pq
 from mlflow.models import infer_signature
 
 from ml_platform.config import FeatureStoreSettings
-from ml_platform.feature_store import open_feature_store
+from ml_platform.feature_store import FeatureStore, open_feature_store
 from ml_platform.model_format import LOADER_MODULE, MODEL_FILE, save_skops
 from ml_platform.model_input import model_features, to_model_input
 from ml_platform.model_specs import ModelSpec
-from ml_platform.specs import SpecRegistry
+from ml_platform.specs import FeatureSpec, SpecRegistry
 from ml_platform.tracking import TrackingSettings
-from ml_training.data import build_training_set
+from ml_training.data import TrainingData, build_training_set
 from ml_training.evaluate import metrics, profile, write_artifacts, write_json
 from ml_training.model import build_pipeline, split, undersample
 from ml_training.paths import ContainerPaths
@@ -87,12 +87,8 @@ def log_model(model: Any, folder: Path, *, x_example: Any, proba: Any) -> Any:
     )
 
 
-def run_training(settings: TrainingSettings, paths: ContainerPaths) -> TrainingResult:
-    started = time.perf_counter()
-    tracking = TrackingSettings.from_env(uri=settings.mlflow_tracking_uri or None)
-    experiment_id = connect(tracking, settings.experiment)  # fail before any work if MLflow is down
-    store = open_feature_store(FeatureStoreSettings.from_env())
-    as_of = datetime.now(UTC)
+def lineage_tags(settings: TrainingSettings, specs: SpecRegistry, as_of: datetime) -> dict[str, str]:
+    """Where a run's model comes from: spec, groups, labels, code and image (empty values left out)."""
     spec = settings.spec
     groups = spec.group_names
     lineage = {
@@ -101,73 +97,112 @@ def run_training(settings: TrainingSettings, paths: ContainerPaths) -> TrainingR
         "model_spec_sha256": spec.sha256,
         "feature_groups": ",".join(groups),
         # What inference joins and scores with: each group's key column and features.
-        "feature_selection": feature_selection(spec, store.specs),
+        "feature_selection": feature_selection(spec, specs),
         "label_window": f"{settings.label_start_date or ''}..{settings.label_end_date or ''}",
         "labels_uri": settings.labels_uri,
         "training_set_as_of": as_of.isoformat(),
         "git_sha": settings.git_sha or _git_sha(),
         "image_uri": settings.image_uri,
         "pipeline_execution_arn": settings.pipeline_execution_arn,
-        **{f"spec_sha256.{g}": store.specs[g].content_hash for g in groups},
+        **{f"spec_sha256.{g}": specs[g].content_hash for g in groups},
     }
-    lineage = {k: v for k, v in lineage.items() if v}
+    return {k: v for k, v in lineage.items() if v}
 
+
+@dataclass
+class Fitted:
+    """A model fitted on the training split, and its holdout."""
+
+    model: Any
+    features: list[FeatureSpec]
+    x_test: Any
+    y_test: Any
+    proba: Any
+    scores: dict[str, float]
+    train_rows: int
+    checked: dict[str, Any]
+
+
+def fit(
+    settings: TrainingSettings, store: FeatureStore, as_of: datetime, paths: ContainerPaths
+) -> tuple[Fitted, TrainingData]:
+    """Training set -> checks -> split -> fit -> holdout scores; returns them and the training set."""
+    spec = settings.spec
+    data = build_training_set(settings, store, as_of)
+    # The exact rows the model learns from, for debugging a run (SageMaker uploads output/data).
+    paths.output_data_dir.mkdir(parents=True, exist_ok=True)
+    # pyarrow raises OSError (e.g. ENOSPC), which the job runner reports; Polars wraps it.
+    pq.write_table(data.frame.to_arrow(), paths.output_data_dir / "training_set.parquet")
+    features = model_features(store.specs, spec.selection)
+    checked = validate_training_set(data.frame, features, settings)
+    x = to_model_input(data.frame, features)
+    y = data.frame[spec.label_column].to_numpy().astype(int)
+    times = data.frame[spec.label_time_column].to_numpy()
+    x_train, x_test, y_train, y_test = split(x, y, times, settings)
+    x_train, y_train = undersample(x_train, y_train, settings.undersample_ratio, settings.seed)
+    log.info("training %s on %d rows (holdout %d)", settings.estimator, len(x_train), len(x_test))
+    model = build_pipeline(features, settings).fit(x_train, y_train)
+    proba = model.predict_proba(x_test)[:, 1]
+    scores = metrics(y_test, proba)
+    log.info("holdout metrics: %s", {k: round(v, 4) for k, v in scores.items()})
+    return Fitted(model, features, x_test, y_test, proba, scores, len(x_train), checked), data
+
+
+def log_evaluation(
+    settings: TrainingSettings,
+    fitted: Fitted,
+    data: TrainingData,
+    paths: ContainerPaths,
+    lineage: dict[str, str],
+) -> None:
+    """Holdout metrics, plots and the training profile, to output/data and the MLflow run."""
+    spec, out = settings.spec, paths.output_data_dir
+    files = write_artifacts(
+        out, fitted.model, x_test=fitted.x_test, y_test=fitted.y_test, proba=fitted.proba, seed=settings.seed
+    )
+    facts = {
+        "train_rows": fitted.train_rows,
+        "holdout_rows": len(fitted.x_test),
+        "split": settings.split,
+        "label_window": lineage.get("label_window"),
+        "as_of": lineage.get("training_set_as_of"),
+        "null_ratios_checked": fitted.checked["null_ratios"],
+    }
+    files.append(
+        write_json(
+            out / "training_profile.json", profile(data.frame, fitted.features, spec.label_column, facts)
+        )
+    )
+    log_run_content({"rows": fitted.checked["rows"], "train_rows": fitted.train_rows}, fitted.scores, {})
+    for f in files:
+        mlflow.log_artifact(str(f), artifact_path="evaluation")
+
+
+def run_training(settings: TrainingSettings, paths: ContainerPaths) -> TrainingResult:
+    """One run: MLflow first, then fit, evaluate, log the model, register it and gate it."""
+    started = time.perf_counter()
+    tracking = TrackingSettings.from_env(uri=settings.mlflow_tracking_uri or None)
+    experiment_id = connect(tracking, settings.experiment)  # fail before any work if MLflow is down
+    store = open_feature_store(FeatureStoreSettings.from_env())
+    as_of = datetime.now(UTC)
+    lineage = lineage_tags(settings, store.specs, as_of)
     with mlflow.start_run(experiment_id=experiment_id, tags={"mlp.status": "started"}) as run:
         mlflow.set_tags(lineage)
         mlflow.log_params({k: "none" if v is None else v for k, v in settings.hyperparameters().items()})
         try:
-            data = build_training_set(settings, store, as_of)
-            # The exact rows the model learns from, for debugging a run (SageMaker uploads output/data).
-            paths.output_data_dir.mkdir(parents=True, exist_ok=True)
-            # pyarrow raises OSError (e.g. ENOSPC), which the job runner reports; Polars wraps it.
-            pq.write_table(data.frame.to_arrow(), paths.output_data_dir / "training_set.parquet")
-            features = model_features(store.specs, spec.selection)
-            checked = validate_training_set(data.frame, features, settings)
-            x = to_model_input(data.frame, features)
-            y = data.frame[spec.label_column].to_numpy().astype(int)
-            times = data.frame[spec.label_time_column].to_numpy()
-            x_train, x_test, y_train, y_test = split(x, y, times, settings)
-            x_train, y_train = undersample(x_train, y_train, settings.undersample_ratio, settings.seed)
-            log.info("training %s on %d rows (holdout %d)", settings.estimator, len(x_train), len(x_test))
-            model = build_pipeline(features, settings).fit(x_train, y_train)
-            proba = model.predict_proba(x_test)[:, 1]
-            scores = metrics(y_test, proba)
-            log.info("holdout metrics: %s", {k: round(v, 4) for k, v in scores.items()})
-
-            out = paths.output_data_dir
-            files = write_artifacts(out, model, x_test=x_test, y_test=y_test, proba=proba, seed=settings.seed)
-            files.append(
-                write_json(
-                    out / "training_profile.json",
-                    profile(
-                        data.frame,
-                        features,
-                        spec.label_column,
-                        {
-                            "train_rows": len(x_train),
-                            "holdout_rows": len(x_test),
-                            "split": settings.split,
-                            "label_window": lineage.get("label_window"),
-                            "as_of": as_of.isoformat(),
-                            "null_ratios_checked": checked["null_ratios"],
-                        },
-                    ),
-                )
-            )
-            log_run_content({"rows": checked["rows"], "train_rows": len(x_train)}, scores, {})
-            for f in files:
-                mlflow.log_artifact(str(f), artifact_path="evaluation")
+            fitted, data = fit(settings, store, as_of, paths)
+            log_evaluation(settings, fitted, data, paths, lineage)
             # Also in /opt/ml/model, which SageMaker uploads as the training job's model artifact.
-            info = log_model(model, paths.model_dir, x_example=x_test, proba=proba)
+            info = log_model(fitted.model, paths.model_dir, x_example=fitted.x_test, proba=fitted.proba)
             version, decision = register_and_gate(
                 settings=settings,
                 model_uri=info.model_uri,
                 model_id=getattr(info, "model_id", None),
                 run_id=run.info.run_id,
                 tags=lineage,
-                challenger_score=scores[settings.promotion_metric],
-                x_holdout=x_test,
-                y_holdout=y_test,
+                challenger_score=fitted.scores[settings.promotion_metric],
+                x_holdout=fitted.x_test,
+                y_holdout=fitted.y_test,
             )
         except BaseException as exc:
             mlflow.set_tag("mlp.status", "failed")
@@ -179,7 +214,7 @@ def run_training(settings: TrainingSettings, paths: ContainerPaths) -> TrainingR
             run_id=run.info.run_id,
             model_name=settings.model_name,
             model_version=version,
-            metrics=scores,
+            metrics=fitted.scores,
             promoted=decision.promoted,
             reason=decision.reason,
             champion_version=decision.champion_version,

@@ -17,9 +17,9 @@ import pytest
 from confluent_kafka import Consumer
 from mlflow import MlflowClient
 
-from ml_platform.feature_store.local import LocalFeatureStore
 from ml_platform.specs import SpecRegistry
 from ml_platform_local.broker import free_port
+from tests import reference
 from tests.conftest import SPECS_DIR
 from tests.integration.conftest import END
 
@@ -101,9 +101,22 @@ def consume_all(bootstrap: str, topic: str, idle_seconds: float = 5.0) -> list:
 
 
 def expected_population(local_platform) -> set[str]:
-    store = LocalFeatureStore(SpecRegistry.from_directory(SPECS_DIR), local_platform.state / "feature-store")
-    frame = store.scoring_frame(["customer_profile"], anchor="customer_profile", as_of=AS_OF).frame
-    return set(frame["customer_id"].to_list())
+    """Ids whose latest customer_profile record as of AS_OF lies within the group's TTL, worked out
+    row by row from the ingested input file (tests/reference.py), not by the job's own reads."""
+    spec = SpecRegistry.from_directory(SPECS_DIR)["customer_profile"]
+    rows = pl.read_parquet(local_platform.state / "demo" / "customer_profile.parquet")
+    records = [
+        {
+            "id": row[spec.record_identifier_feature],
+            "event_ts": datetime.fromisoformat(row[spec.event_time_feature].replace("Z", "+00:00")),
+            "write_time": 0,
+            "api_invocation_time": 0,
+            "is_deleted": False,
+            "value": True,
+        }
+        for row in rows.iter_rows(named=True)
+    ]
+    return set(reference.snapshot(records, AS_OF, spec.ttl))
 
 
 def test_every_entity_published_exactly_once_with_schema(local_platform, champion, kafka_broker, tmp_path):

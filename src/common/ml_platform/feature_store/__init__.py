@@ -1,12 +1,14 @@
-"""Feature store: one interface (:class:`FeatureStore`), two backends, shared reads."""
+"""Feature store: :class:`FeatureStore` over two small backend interfaces (online, offline), two
+backends (local, SageMaker), and point-in-time queries shared by both (``queries``)."""
 
 from __future__ import annotations
 
 from ml_platform.config import FeatureStoreSettings
-from ml_platform.feature_store.base import FeatureStore, IngestReport
+from ml_platform.feature_store.interfaces import IngestReport, OfflineStore, OnlineStore
+from ml_platform.feature_store.store import FeatureStore
 from ml_platform.specs import SpecRegistry
 
-__all__ = ["FeatureStore", "IngestReport", "open_feature_store"]
+__all__ = ["FeatureStore", "IngestReport", "OfflineStore", "OnlineStore", "open_feature_store"]
 
 
 def open_feature_store(settings: FeatureStoreSettings, specs: SpecRegistry | None = None) -> FeatureStore:

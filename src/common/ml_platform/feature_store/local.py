@@ -22,85 +22,93 @@ import polars as pl
 import pyarrow.fs as pafs
 
 from ml_platform.errors import FeatureStoreError
-from ml_platform.feature_store.base import FeatureStore, IngestReport
+from ml_platform.feature_store.interfaces import IngestReport, OfflineStore, OnlineStore
 from ml_platform.feature_store.offline import OfflineLocation, delete_files, publish_staged, write_offline
 from ml_platform.feature_store.records import EVENT_TS, validate_records
+from ml_platform.feature_store.store import FeatureStore
 from ml_platform.specs import FeatureGroupSpec, SpecRegistry
 from ml_platform.timeutil import format_event_time
 
 log = logging.getLogger(__name__)
 
 
-class LocalFeatureStore(FeatureStore):
-    """Feature store on a local folder; needs no AWS account."""
+def _connect(root: Path) -> sqlite3.Connection:
+    """The SQLite file holding the group registry and the online tables."""
+    root.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(root / "online-store.sqlite", timeout=30, isolation_level=None)
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS feature_groups ("
+        " name TEXT PRIMARY KEY, created_at TEXT NOT NULL, offline_path TEXT NOT NULL, spec_hash TEXT NOT NULL)"
+    )
+    return conn
 
-    name = "local"
 
-    def __init__(self, specs: SpecRegistry, root: Path | str):
-        super().__init__(specs)
+def _table(group: str) -> str:
+    return '"online__' + group.replace('"', "") + '"'
+
+
+class LocalOfflineStore(OfflineStore):
+    """The offline layout under ``<root>/offline-store``, registered in the SQLite file."""
+
+    def __init__(self, root: Path | str):
         self.root = Path(root).resolve()
         self._fs = pafs.LocalFileSystem()
 
-    # -- registry -----------------------------------------------------------------------
-    def _connect(self) -> sqlite3.Connection:
-        self.root.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.root / "online-store.sqlite", timeout=30, isolation_level=None)
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS feature_groups ("
-            " name TEXT PRIMARY KEY, created_at TEXT NOT NULL, offline_path TEXT NOT NULL, spec_hash TEXT NOT NULL)"
-        )
-        return conn
+    def connect(self) -> sqlite3.Connection:
+        return _connect(self.root)
 
-    @staticmethod
-    def _table(group: str) -> str:
-        return '"online__' + group.replace('"', "") + '"'
-
-    def create_feature_group(self, group: str) -> OfflineLocation:
-        """Register the group (idempotent) and return its offline location."""
-        spec = self.specs[group]
-        with closing(self._connect()) as conn:
-            row = conn.execute("SELECT offline_path FROM feature_groups WHERE name = ?", (group,)).fetchone()
-            if row is None:
-                created = datetime.now(UTC)
-                path = self.root / "offline-store" / f"{group}-{int(created.timestamp())}" / "data"
-                conn.execute("BEGIN IMMEDIATE")
-                conn.execute(
-                    f"CREATE TABLE IF NOT EXISTS {self._table(group)} ("
-                    " record_id PRIMARY KEY, event_ts_us INTEGER NOT NULL, payload TEXT NOT NULL)"
-                )
-                conn.execute(
-                    "INSERT INTO feature_groups VALUES (?, ?, ?, ?)",
-                    (group, created.isoformat(), str(path), spec.content_hash),
-                )
-                conn.execute("COMMIT")
-                log.info("%s: created local feature group at %s", group, path)
-            else:
-                path = Path(row[0])
+    def _at(self, path: Path) -> OfflineLocation:
         return OfflineLocation(self._fs, str(path), path.as_uri())
 
-    def offline_location(self, group: str) -> OfflineLocation:
-        self.specs[group]  # unknown group -> clear error
-        with closing(self._connect()) as conn:
-            row = conn.execute("SELECT offline_path FROM feature_groups WHERE name = ?", (group,)).fetchone()
-        if row is None:
-            # Not ingested yet: reads see an empty group.
-            path = self.root / "offline-store" / f"{group}-0" / "data"
-            return OfflineLocation(self._fs, str(path), path.as_uri())
-        return OfflineLocation(self._fs, row[0], Path(row[0]).as_uri())
+    def location(self, spec: FeatureGroupSpec, *, create: bool = False) -> OfflineLocation:
+        with closing(self.connect()) as conn:
+            row = conn.execute(
+                "SELECT offline_path FROM feature_groups WHERE name = ?", (spec.name,)
+            ).fetchone()
+            if row is not None:
+                return self._at(Path(row[0]))
+            if not create:  # not ingested yet: reads see an empty group
+                return self._at(self.root / "offline-store" / f"{spec.name}-0" / "data")
+            return self._at(self._create(conn, spec))
 
-    # -- writes -------------------------------------------------------------------------
-    def _write(self, spec: FeatureGroupSpec, records: pl.DataFrame, write_time: datetime) -> IngestReport:
+    def _create(self, conn: sqlite3.Connection, spec: FeatureGroupSpec) -> Path:
+        created = datetime.now(UTC)
+        path = self.root / "offline-store" / f"{spec.name}-{int(created.timestamp())}" / "data"
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {_table(spec.name)} ("
+            " record_id PRIMARY KEY, event_ts_us INTEGER NOT NULL, payload TEXT NOT NULL)"
+        )
+        conn.execute(
+            "INSERT OR IGNORE INTO feature_groups VALUES (?, ?, ?, ?)",
+            (spec.name, created.isoformat(), str(path), spec.content_hash),
+        )
+        conn.execute("COMMIT")
+        row = conn.execute("SELECT offline_path FROM feature_groups WHERE name = ?", (spec.name,)).fetchone()
+        log.info("%s: created local feature group at %s", spec.name, row[0])
+        return Path(row[0])
+
+
+class LocalOnlineStore(OnlineStore):
+    """Latest record per id in SQLite; each write also lands in the offline layout, atomically."""
+
+    name = "local"
+
+    def __init__(self, offline: LocalOfflineStore):
+        self.offline = offline
+
+    def write(self, spec: FeatureGroupSpec, records: pl.DataFrame, write_time: datetime) -> IngestReport:
         started = time.perf_counter()
-        location = self.create_feature_group(spec.name)
+        location = self.offline.location(spec, create=True)
         staged: list[str] = []
         if spec.offline_store_enabled:
             staged = write_offline(spec, records, location, write_time=write_time, staged=True)
         published: list[str] = []
-        conn = self._connect()
+        conn = self.offline.connect()
         try:
             conn.execute("BEGIN IMMEDIATE")
             if spec.online_store_enabled:
-                self._upsert_online(conn, spec, records)
+                self._upsert(conn, spec, records)
             published = publish_staged(location, staged)
             conn.execute("COMMIT")
         except BaseException as exc:
@@ -115,7 +123,8 @@ class LocalFeatureStore(FeatureStore):
             conn.close()
         return IngestReport(spec.name, records.height, time.perf_counter() - started, len(published))
 
-    def _upsert_online(self, conn: sqlite3.Connection, spec: FeatureGroupSpec, records: pl.DataFrame) -> None:
+    @staticmethod
+    def _upsert(conn: sqlite3.Connection, spec: FeatureGroupSpec, records: pl.DataFrame) -> None:
         id_name = spec.record_identifier_feature
         latest = (
             records.with_row_index("__i")
@@ -127,55 +136,61 @@ class LocalFeatureStore(FeatureStore):
                 pl.struct(spec.feature_names).struct.json_encode().alias("payload"),
             )
         )
+        table = _table(spec.name)
         conn.executemany(
-            f"INSERT INTO {self._table(spec.name)} (record_id, event_ts_us, payload) VALUES (?, ?, ?) "
+            f"INSERT INTO {table} (record_id, event_ts_us, payload) VALUES (?, ?, ?) "
             "ON CONFLICT(record_id) DO UPDATE SET event_ts_us = excluded.event_ts_us, payload = excluded.payload "
-            f"WHERE excluded.event_ts_us >= {self._table(spec.name)}.event_ts_us",
+            f"WHERE excluded.event_ts_us >= {table}.event_ts_us",
             latest.iter_rows(),
         )
 
-    def delete_record(self, group: str, record_id: Any, event_time: datetime) -> None:
-        """SageMaker's soft delete: an ``is_deleted`` marker offline, the record gone online."""
-        spec = self.specs[group]
+    def delete_record(self, spec: FeatureGroupSpec, record_id: Any, event_time: datetime) -> None:
         values = {f.name: None for f in spec.features}
         values[spec.record_identifier_feature] = record_id
         values[spec.event_time_feature] = (
             format_event_time(event_time) if spec.event_time_type == "String" else event_time.timestamp()
         )
         marker = validate_records(spec, pl.DataFrame([values]), source="delete_record")
-        location = self.create_feature_group(group)
-        now = datetime.now(UTC)
+        location = self.offline.location(spec, create=True)
         if spec.offline_store_enabled:
-            write_offline(spec, marker, location, write_time=now, is_deleted=True)
-        with closing(self._connect()) as conn:
+            write_offline(spec, marker, location, write_time=datetime.now(UTC), is_deleted=True)
+        with closing(self.offline.connect()) as conn:
             conn.execute(
-                f"DELETE FROM {self._table(group)} WHERE record_id = ? AND event_ts_us <= ?",
+                f"DELETE FROM {_table(spec.name)} WHERE record_id = ? AND event_ts_us <= ?",
                 (record_id, int(event_time.timestamp() * 1_000_000)),
             )
 
-    # -- online reads -------------------------------------------------------------------
-    def _expired(self, spec: FeatureGroupSpec, event_ts_us: int, now: datetime) -> bool:
-        return spec.ttl is not None and event_ts_us < (now - spec.ttl).timestamp() * 1_000_000
+    def get_record(self, spec: FeatureGroupSpec, record_id: Any) -> dict[str, Any] | None:
+        return self.batch_get_records(spec, [record_id]).get(record_id)
 
-    def get_record(self, group: str, record_id: Any) -> dict[str, Any] | None:
-        return self.batch_get_records(group, [record_id]).get(record_id)
-
-    def batch_get_records(self, group: str, record_ids: Iterable[Any]) -> dict[Any, dict[str, Any]]:
-        spec = self.specs[group]
+    def batch_get_records(
+        self, spec: FeatureGroupSpec, record_ids: Iterable[Any]
+    ) -> dict[Any, dict[str, Any]]:
         ids = list(record_ids)
-        now = datetime.now(UTC)
+        oldest = (datetime.now(UTC) - spec.ttl).timestamp() * 1_000_000 if spec.ttl is not None else None
         found: dict[Any, dict[str, Any]] = {}
-        with closing(self._connect()) as conn:
-            exists = conn.execute("SELECT 1 FROM feature_groups WHERE name = ?", (group,)).fetchone()
-            if exists is None:
+        with closing(self.offline.connect()) as conn:
+            if conn.execute("SELECT 1 FROM feature_groups WHERE name = ?", (spec.name,)).fetchone() is None:
                 return {}
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                for record_id, event_ts_us, payload in conn.execute(
-                    f"SELECT record_id, event_ts_us, payload FROM {self._table(group)} WHERE record_id IN ({marks})",
+                rows = conn.execute(
+                    f"SELECT record_id, event_ts_us, payload FROM {_table(spec.name)} "
+                    f"WHERE record_id IN ({','.join('?' * len(chunk))})",
                     chunk,
-                ):
-                    if not self._expired(spec, event_ts_us, now):
-                        found[record_id] = json.loads(payload)
+                )
+                found.update(
+                    (record_id, json.loads(payload))
+                    for record_id, event_ts_us, payload in rows
+                    if oldest is None or event_ts_us >= oldest
+                )
         return found
+
+
+class LocalFeatureStore(FeatureStore):
+    """Feature store on a local folder; needs no AWS account."""
+
+    def __init__(self, specs: SpecRegistry, root: Path | str):
+        offline = LocalOfflineStore(root)
+        super().__init__(specs, LocalOnlineStore(offline), offline)
+        self.root = offline.root

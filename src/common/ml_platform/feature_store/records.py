@@ -95,6 +95,66 @@ def _typed_value(column: str, dtype: pl.DataType, target: str) -> tuple[pl.Expr,
     return pl.lit(None, POLARS_TYPES[target]), src.is_not_null(), f"a {target} value, not {dtype}"
 
 
+def _check_columns(spec: FeatureGroupSpec, frame: pl.DataFrame, source: str) -> None:
+    expected = spec.feature_names
+    missing = [c for c in expected if c not in frame.columns]
+    extra = [c for c in frame.columns if c not in expected]
+    problems = []
+    if missing:
+        problems.append(
+            RecordProblem(
+                None, None, f"missing columns: {', '.join(missing)} (expected: {', '.join(expected)})"
+            )
+        )
+    if extra:
+        where = spec.source_path or "the spec"
+        problems.append(
+            RecordProblem(
+                None, None, f"unexpected columns: {', '.join(extra)}; remove them or add them to {where}"
+            )
+        )
+    if problems:
+        raise _error(spec, source, problems, len(problems))
+    if frame.height == 0:
+        raise _error(spec, source, [RecordProblem(None, None, "no records")], 1)
+
+
+def _convert_values(spec: FeatureGroupSpec, frame: pl.DataFrame) -> tuple[dict[str, pl.Expr], list, int]:
+    """Each non-event-time feature converted to its type, the problems found and their count."""
+    converted: dict[str, pl.Expr] = {}
+    problems: list[RecordProblem] = []
+    total = 0
+    for feature in spec.features:
+        if feature.name == spec.event_time_feature:
+            continue
+        conv, bad, expected = _typed_value(feature.name, frame.schema[feature.name], feature.type)
+        count, examples = _problems_from_mask(
+            frame, bad, feature.name, lambda v, e=expected: f"{v!r} is not {e}"
+        )
+        total += count
+        problems += examples
+        converted[feature.name] = conv
+    id_name = spec.record_identifier_feature
+    id_empty = pl.col(id_name).is_null() | (pl.col(id_name).cast(pl.Utf8).str.strip_chars() == "")
+    count, examples = _problems_from_mask(
+        frame, id_empty, id_name, lambda v: "record identifier is empty; every record needs one"
+    )
+    return converted, problems + examples, total + count
+
+
+def _typed_columns(spec: FeatureGroupSpec, converted: dict[str, pl.Expr], event_ts: pl.Expr) -> list[pl.Expr]:
+    """The spec's columns in order; the event time in its canonical form."""
+    columns = []
+    for feature in spec.features:
+        if feature.name != spec.event_time_feature:
+            columns.append(converted[feature.name].alias(feature.name))
+        elif feature.type == "String":
+            columns.append(event_ts.dt.strftime(EVENT_TIME_FORMAT).alias(feature.name))
+        else:
+            columns.append((event_ts.dt.epoch("us").cast(pl.Float64) / 1e6).alias(feature.name))
+    return columns
+
+
 def validate_records(
     spec: FeatureGroupSpec,
     frame: pl.DataFrame,
@@ -112,75 +172,17 @@ def validate_records(
         RecordValidationError: listing the first problems with row numbers and columns.
     """
     started = time.perf_counter()
-    now = now or datetime.now(UTC)
-    expected = spec.feature_names
-    problems: list[RecordProblem] = []
-    total = 0
-
-    missing = [c for c in expected if c not in frame.columns]
-    extra = [c for c in frame.columns if c not in expected]
-    if missing:
-        problems.append(
-            RecordProblem(
-                None, None, f"missing columns: {', '.join(missing)} (expected: {', '.join(expected)})"
-            )
-        )
-    if extra:
-        problems.append(
-            RecordProblem(
-                None,
-                None,
-                f"unexpected columns: {', '.join(extra)}; remove them or add them to {spec.source_path or 'the spec'}",
-            )
-        )
-    if problems:
-        raise _error(spec, source, problems, len(problems))
-    if frame.height == 0:
-        raise _error(spec, source, [RecordProblem(None, None, "no records")], 1)
-
+    _check_columns(spec, frame, source)
     frame = frame.with_row_index(_ROW, offset=1)
-    converted: dict[str, pl.Expr] = {}
-    for feature in spec.features:
-        name = feature.name
-        dtype = frame.schema[name]
-        if name == spec.event_time_feature:
-            continue
-        conv, bad, expected_text = _typed_value(name, dtype, feature.type)
-        count, examples = _problems_from_mask(
-            frame, bad, name, lambda v, e=expected_text: f"{v!r} is not {e}"
-        )
-        total += count
-        problems += examples
-        converted[name] = conv
-
-    id_name = spec.record_identifier_feature
-    id_empty = pl.col(id_name).is_null() | (pl.col(id_name).cast(pl.Utf8).str.strip_chars() == "")
-    count, examples = _problems_from_mask(
-        frame, id_empty, id_name, lambda v: "record identifier is empty; every record needs one"
-    )
-    total += count
-    problems += examples
-
-    event_ts, event_problems, event_count = _event_time(spec, frame, now)
+    converted, problems, total = _convert_values(spec, frame)
+    event_ts, event_problems, event_count = _event_time(spec, frame, now or datetime.now(UTC))
     total += event_count
     problems += event_problems
-
     if total:
-        problems.sort(
-            key=lambda p: (p.row or 0, spec.feature_names.index(p.column) if p.column in expected else -1)
-        )
+        order = spec.feature_names
+        problems.sort(key=lambda p: (p.row or 0, order.index(p.column) if p.column in order else -1))
         raise _error(spec, source, problems[:MAX_REPORTED_PROBLEMS], total)
-
-    columns = []
-    for feature in spec.features:
-        if feature.name == spec.event_time_feature:
-            if feature.type == "String":
-                columns.append(event_ts.dt.strftime(EVENT_TIME_FORMAT).alias(feature.name))
-            else:
-                columns.append((event_ts.dt.epoch("us").cast(pl.Float64) / 1e6).alias(feature.name))
-        else:
-            columns.append(converted[feature.name].alias(feature.name))
-    typed = frame.select(*columns, event_ts.alias(EVENT_TS))
+    typed = frame.select(*_typed_columns(spec, converted, event_ts), event_ts.alias(EVENT_TS))
     log.info(
         "%s: validated %d rows from %s in %.2f s",
         spec.name,

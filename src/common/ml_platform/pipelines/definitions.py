@@ -195,40 +195,51 @@ def training_definition() -> dict[str, Any]:
     return _pipeline("training", [step])
 
 
+def _flags(values: Mapping[str, Any]) -> list[Any]:
+    """Container arguments ``--flag value ...`` in the mapping's order."""
+    return [item for flag, value in values.items() for item in (flag, value)]
+
+
+def _report_output() -> dict[str, Any]:
+    """The run report folder, uploaded at the end with the platform key (KmsKeyId: key ID, ARN
+    or alias, https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProcessingOutputConfig.html)."""
+    output = {
+        "OutputName": "run-report",
+        "AppManaged": False,
+        "S3Output": {
+            "S3Uri": _get("ReportS3Uri"),
+            "LocalPath": "/opt/ml/processing/output",
+            "S3UploadMode": "EndOfJob",
+        },
+    }
+    return {"KmsKeyId": _get("KmsKeyId"), "Outputs": [output]}
+
+
 def inference_definition() -> dict[str, Any]:
-    arguments = [
-        "--environment",
-        _get("Environment"),
-        "--model-alias",
-        _get("ModelAlias"),
-        "--kafka-bootstrap-servers",
-        _get("KafkaBootstrapServers"),
-        "--kafka-topic",
-        _get("KafkaTopic"),
-        "--kafka-create-topic",
-        _get("KafkaCreateTopic"),
-        "--entity-list-uri",
-        _get("EntityListUri"),
-        "--batch-size",
-        _text("BatchSize"),
-        "--as-of",
-        _get("ScoringAsOf"),
-        "--execution-start-time",
-        {"Get": "Execution.StartDateTime"},
-        "--pipeline-execution-id",
-        {"Get": "Execution.PipelineExecutionId"},
-    ]
+    arguments = _flags(
+        {
+            "--environment": _get("Environment"),
+            "--model-alias": _get("ModelAlias"),
+            "--kafka-bootstrap-servers": _get("KafkaBootstrapServers"),
+            "--kafka-topic": _get("KafkaTopic"),
+            "--kafka-create-topic": _get("KafkaCreateTopic"),
+            "--entity-list-uri": _get("EntityListUri"),
+            "--batch-size": _text("BatchSize"),
+            "--as-of": _get("ScoringAsOf"),
+            "--execution-start-time": {"Get": "Execution.StartDateTime"},
+            "--pipeline-execution-id": {"Get": "Execution.PipelineExecutionId"},
+        }
+    )
+    cluster = {
+        "InstanceCount": _get("InferenceInstanceCount"),
+        "InstanceType": _get("InferenceInstanceType"),
+        "VolumeSizeInGB": 30,
+    }
     step = {
         "Name": "BatchInference",
         "Type": "Processing",
         "Arguments": {
-            "ProcessingResources": {
-                "ClusterConfig": {
-                    "InstanceCount": _get("InferenceInstanceCount"),
-                    "InstanceType": _get("InferenceInstanceType"),
-                    "VolumeSizeInGB": 30,
-                }
-            },
+            "ProcessingResources": {"ClusterConfig": cluster},
             "AppSpecification": {
                 "ImageUri": _get("InferenceImageUri"),
                 # The image's entry point: takes the mounted output folders, then drops root.
@@ -236,22 +247,7 @@ def inference_definition() -> dict[str, Any]:
                 "ContainerArguments": arguments,
             },
             "Environment": _environment() | _kafka_environment(),
-            # KmsKeyId: key ID or ARN, or alias (ProcessingOutputConfig,
-            # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProcessingOutputConfig.html).
-            "ProcessingOutputConfig": {
-                "KmsKeyId": _get("KmsKeyId"),
-                "Outputs": [
-                    {
-                        "OutputName": "run-report",
-                        "AppManaged": False,
-                        "S3Output": {
-                            "S3Uri": _get("ReportS3Uri"),
-                            "LocalPath": "/opt/ml/processing/output",
-                            "S3UploadMode": "EndOfJob",
-                        },
-                    }
-                ],
-            },
+            "ProcessingOutputConfig": _report_output(),
             "RoleArn": _get("SageMakerRoleArn"),
             "StoppingCondition": {"MaxRuntimeInSeconds": 7200},
         },
