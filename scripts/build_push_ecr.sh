@@ -250,7 +250,9 @@ for target in "${targets[@]}"; do
   run docker buildx build \
     --builder "${builder}" \
     --platform "${PLATFORM}" \
-    --file "src/${target}/Dockerfile" \
+    --file docker/Dockerfile \
+    --target "${target}" \
+    --build-arg "APP=${target}" \
     --build-arg "VERSION=${version[${target}]}" \
     --build-arg "REVISION=${revision}" \
     "${tags[@]}" \

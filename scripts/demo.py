@@ -102,10 +102,22 @@ def run_model(model: str, broker_servers: str, state: Path, data_dir: Path) -> d
     return {"model": model, "result": result, "reports": reports, "topic": topic, "messages": messages}
 
 
+def gate_of(model_name: str, version: str) -> dict[str, str]:
+    """The PromoteModel step's decision, as it recorded it on the model version (gate.* tags)."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    from ml_platform.tracking import TrackingSettings
+
+    mlflow.set_tracking_uri(TrackingSettings.from_env().uri)
+    tags = MlflowClient().get_model_version(model_name, version).tags
+    return {k.removeprefix("gate."): v for k, v in tags.items() if k.startswith("gate.")}
+
+
 def summary(run: dict) -> bool:
     """Print one model's summary; False when not every acknowledged prediction was consumed back."""
     result, reports, messages = run["result"], run["reports"], run["messages"]
-    metrics, gate = result["metrics"], result["gate"]
+    metrics, gate = result["metrics"], gate_of(result["model_name"], result["model_version"])
     produced = sum(r["produced"] for r in reports)
     acknowledged = sum(r["acknowledged"] for r in reports)
     skipped = sum(r["skipped_missing"] + r["skipped_expired"] for r in reports)
@@ -114,8 +126,8 @@ def summary(run: dict) -> bool:
         f"{run['model']:<12} {result['model_name']} v{result['model_version']}  "
         f"ROC-AUC {metrics['roc_auc']:.3f}  F1 {metrics['f1']:.3f}  accuracy {metrics['accuracy']:.3f}"
     )
-    kept = "kept champion v" + str(gate["champion_version"])
-    print(f"gate         {'PROMOTED to champion' if gate['promoted'] else kept}: {gate['reason']}")
+    kept = "kept champion v" + gate["champion_version"]
+    print(f"gate         {'PROMOTED to champion' if gate['promoted'] == 'True' else kept}: {gate['reason']}")
     print(
         f"predictions  {produced:,} produced, {acknowledged:,} acknowledged by Kafka, "
         f"{len(messages):,} consumed back from '{run['topic']}'"

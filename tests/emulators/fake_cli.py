@@ -70,8 +70,14 @@ def _fail(message: str, code: int = 1) -> int:
     return code
 
 
-def _target_of(dockerfile: str | None) -> str:
-    return Path(dockerfile or "").parent.name
+def _target_of(argv: list[str]) -> str:
+    """The image a build makes: ``--target`` of docker/Dockerfile, checked to match ``APP``."""
+    target, args = _opt(argv, "--target") or "", _opts(argv, "--build-arg")
+    if _opt(argv, "--file") != "docker/Dockerfile" or f"APP={target}" not in args:
+        raise SystemExit(
+            _fail(f"fake docker: expected --file docker/Dockerfile --target T --build-arg APP=T: {argv}")
+        )
+    return target
 
 
 def docker(argv: list[str], state: dict, stdin: str = "") -> int:
@@ -85,7 +91,7 @@ def docker(argv: list[str], state: dict, stdin: str = "") -> int:
             state["builders"].append(_opt(rest, "--name"))
             return 0
         case ["buildx", "build", *rest]:
-            target = _target_of(_opt(rest, "--file"))
+            target = _target_of(rest)
             if state["fail"].get("build") == target:
                 return _fail(
                     f'ERROR: failed to solve: process "/bin/sh -c uv sync" did not complete ({target})'

@@ -11,16 +11,27 @@ from tests.conftest import REPO_ROOT
 pytestmark = pytest.mark.unit
 
 
+def stages() -> dict[str, list[tuple[str, str]]]:
+    """docker/Dockerfile's stages by name: (INSTRUCTION, arguments), continuation lines joined."""
+    text = re.sub(r"\\\n\s*", " ", (REPO_ROOT / "docker" / "Dockerfile").read_text())
+    found: dict[str, list[tuple[str, str]]] = {}
+    current: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        op, _, args = line.strip().partition(" ")
+        if op.upper() == "FROM":
+            current = found.setdefault(args.split(" AS ")[-1] if " AS " in args else args, [])
+        current.append((op.upper(), args))
+    return found
+
+
 def final_stage(app: str) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) of the Dockerfile's last stage, continuation lines joined."""
-    text = re.sub(r"\\\n\s*", " ", (REPO_ROOT / "src" / app / "Dockerfile").read_text())
-    instructions = [
-        (line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line.strip() else "")
-        for line in text.splitlines()
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
-    last_from = max(i for i, (op, _) in enumerate(instructions) if op == "FROM")
-    return instructions[last_from:]
+    """The image of ``app``: its target stage on top of the stage it starts FROM."""
+    all_stages = stages()
+    target = all_stages[app]
+    base = target[0][1].split()[0]
+    return all_stages.get(base, []) + target
 
 
 def env_values(stage: list[tuple[str, str]]) -> dict[str, str]:
@@ -59,3 +70,19 @@ def test_the_processing_step_starts_the_same_entry_point():
     assert step["ContainerEntrypoint"] == ["/usr/local/bin/mlp-entrypoint", "ml-inference"]
     outputs = definition["Steps"][0]["Arguments"]["ProcessingOutputConfig"]["Outputs"]
     assert [o["S3Output"]["LocalPath"] for o in outputs] == ["/opt/ml/processing/output"]
+
+
+def test_the_promote_step_starts_the_training_image_through_the_entry_point():
+    """PromoteModel runs in the training image: its ContainerEntrypoint replaces the image's
+    ENTRYPOINT, so it must start with the same script and then the training job."""
+    import json
+
+    definition = json.loads((REPO_ROOT / "pipelines" / "training.json").read_text())
+    promote = next(s for s in definition["Steps"] if s["Name"] == "PromoteModel")
+    command = promote["Arguments"]["AppSpecification"]["ContainerEntrypoint"]
+    assert command == ["/usr/local/bin/mlp-entrypoint", "ml-training", "promote"]
+    assert [a for op, a in final_stage("training") if op == "ENTRYPOINT"] == [
+        '["mlp-entrypoint", "ml-training"]'
+    ]
+    # What the step writes on failure (output/message) is a folder the entry point hands over.
+    assert "output" in env_values(final_stage("training"))["MLP_WRITABLE_DIRS"].split()

@@ -55,7 +55,10 @@ def test_definitions_cover_the_required_parameters():
         "EntityListUri",
     } <= inference
     assert render("training")["Version"] == "2020-12-01"
-    assert [s["Type"] for s in render("training")["Steps"]] == ["Training"]
+    assert [(s["Name"], s["Type"]) for s in render("training")["Steps"]] == [
+        ("TrainModel", "Training"),
+        ("PromoteModel", "Processing"),
+    ]
     assert [s["Type"] for s in render("inference")["Steps"]] == ["Processing"]
 
 
@@ -91,7 +94,68 @@ def test_step_order_follows_depends_on_and_refuses_cycles():
     assert [s["Name"] for s in step_order({"Steps": [a, b]})] == ["B", "A"]
     with pytest.raises(ConfigError, match="cycle"):
         step_order({"Steps": [a, {**b, "DependsOn": ["A"]}]})
-    assert json.loads(json.dumps(render("inference")))  # plain JSON
+
+
+def references(value) -> list[str]:
+    """Every ``{"Get": ...}`` target in a definition fragment."""
+    if isinstance(value, dict):
+        if set(value) == {"Get"}:
+            return [value["Get"]]
+        return [r for v in value.values() for r in references(v)]
+    if isinstance(value, list):
+        return [r for v in value for r in references(v)]
+    return []
+
+
+@pytest.mark.parametrize("name", PIPELINES)
+def test_every_reference_names_a_declared_parameter_or_an_execution_variable(name):
+    definition = render(name)
+    declared = {p["Name"] for p in definition["Parameters"]}
+    # The execution variables SageMaker documents (Execution.StartDateTime, ...PipelineExecutionId, ...Arn).
+    execution = {"Execution.StartDateTime", "Execution.PipelineExecutionId", "Execution.PipelineExecutionArn"}
+    found = set(references(definition["Steps"]))
+    assert found - execution - {f"Parameters.{n}" for n in declared} == set()
+    assert {f"Parameters.{n}" for n in declared} - found == set(), "a declared parameter no step uses"
+
+
+def test_promote_step_gates_what_train_model_registered():
+    train, promote = render("training")["Steps"]
+    assert promote["DependsOn"] == ["TrainModel"]
+    assert (
+        train["Arguments"]["HyperParameters"]["promote"] == "false"
+    )  # the job leaves the gate to PromoteModel
+    spec = promote["Arguments"]["AppSpecification"]
+    assert spec["ImageUri"] == train["Arguments"]["AlgorithmSpecification"]["TrainingImage"]
+    assert spec["ContainerEntrypoint"][1:] == ["ml-training", "promote"]
+    # Same model, MLflow and execution ARN: the step finds the version by its pipeline_execution_arn tag.
+    assert promote["Arguments"]["Environment"] == train["Arguments"]["Environment"]
+    values = resolve_parameters(
+        render("training"),
+        {"PipelineParameters": [{"Name": "PromoteModelVersion", "Value": "3"}]},
+        "p.json",
+    )
+    arguments = Execution("p", "e", values, REPO_ROOT).evaluate(spec["ContainerArguments"])
+    assert arguments[arguments.index("--model-version") + 1] == "3"
+    assert arguments[arguments.index("--overrides") + 1] == "{}"  # TrainModel's overrides, so the same floor
+
+
+def test_selective_execution_names_existing_steps():
+    from ml_platform.pipelines.params import select_steps
+    from ml_platform_local.runner import selected
+
+    request = select_steps({}, "training", ["PromoteModel"])
+    assert request["SelectiveExecutionConfig"] == {"SelectedSteps": [{"StepName": "PromoteModel"}]}
+    assert selected(render("training"), request) == {"PromoteModel"}
+    assert selected(render("training"), {}) is None
+    with pytest.raises(
+        ConfigError, match="--step 'Promote': the training pipeline has the steps TrainModel, PromoteModel"
+    ):
+        select_steps({}, "training", ["Promote"])
+    bad = {"SelectiveExecutionConfig": {"SelectedSteps": [{"StepName": "Nope"}]}}
+    with pytest.raises(
+        ConfigError, match=r"SelectedSteps \['Nope'\]: the definition has the steps PromoteModel, TrainModel"
+    ):
+        selected(render("training"), bad)
 
 
 def test_a_parameter_value_longer_than_sagemaker_takes_is_refused():

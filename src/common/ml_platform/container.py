@@ -30,6 +30,60 @@ def container_root(root: Path | str | None = None) -> Path:
     return DEFAULT_ROOT if DEFAULT_ROOT.is_dir() else state_dir() / "opt-ml"
 
 
+@dataclass(frozen=True)
+class TrainingPaths:
+    """The training container's paths under one remappable root (model, output/data, output/failure:
+    https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-training-algo-output.html)."""
+
+    root: Path
+
+    @classmethod
+    def resolve(cls, root: Path | str | None = None) -> TrainingPaths:
+        return cls(container_root(root))
+
+    @property
+    def hyperparameters(self) -> Path:
+        return self.root / "input" / "config" / "hyperparameters.json"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.root / "model"
+
+    @property
+    def output_data_dir(self) -> Path:
+        return self.root / "output" / "data"
+
+    @property
+    def failure_file(self) -> Path:
+        return self.root / "output" / "failure"
+
+
+@dataclass(frozen=True)
+class ProcessingPaths:
+    """The processing container's paths under one remappable root (config/resourceconfig.json:
+    https://docs.aws.amazon.com/sagemaker/latest/dg/build-your-own-processing-container.html)."""
+
+    root: Path
+
+    @classmethod
+    def resolve(cls, root: Path | str | None = None) -> ProcessingPaths:
+        return cls(container_root(root))
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / "processing" / "output"
+
+    @property
+    def resource_config(self) -> Path:
+        return self.root / "config" / "resourceconfig.json"
+
+    @property
+    def message_file(self) -> Path:
+        """SageMaker shows its first 1 KB as the processing job's ExitMessage
+        (https://docs.aws.amazon.com/sagemaker/latest/dg/byoc-metadata.html)."""
+        return self.root / "output" / "message"
+
+
 def write_message(path: Path, message: str) -> None:
     """Write a failure reason where SageMaker picks it up (first 1 KB is shown); never raises."""
     try:

@@ -14,9 +14,8 @@ import sys
 from collections.abc import Sequence
 
 from ml_inference.model_loader import ModelFetch
-from ml_inference.paths import ProcessingPaths
 from ml_inference.settings import add_arguments, resolve
-from ml_platform.container import add_container_arguments, run_job
+from ml_platform.container import ProcessingPaths, add_container_arguments, run_job
 from ml_platform.logs import configure_logging
 
 log = logging.getLogger("ml_inference")

@@ -31,7 +31,9 @@ from ml_platform.errors import ConfigError, MLPlatformError
 from ml_platform.pipelines.definitions import ENTRYPOINT as IMAGE_ENTRYPOINT
 from ml_platform_local.broker import LocalKafkaBroker
 
-APPS = {"Training": ("training", ["ml-training", "train"]), "Processing": ("inference", None)}
+# The console script a step runs -> the app project that provides it.
+APPS = {"ml-training": "training", "ml-inference": "inference"}
+TRAINING_COMMAND = ["ml-training", "train"]  # what SageMaker's `docker run <image> train` starts
 
 
 class StepFailedError(MLPlatformError):
@@ -105,6 +107,21 @@ def resolve_parameters(definition: dict, request: dict | None, source: str) -> d
     return values
 
 
+def selected(definition: dict, request: dict | None) -> set[str] | None:
+    """The steps a request selects (SelectiveExecutionConfig.SelectedSteps), or None for all."""
+    config = (request or {}).get("SelectiveExecutionConfig")
+    if not config:
+        return None
+    names = {s["Name"] for s in definition["Steps"]}
+    chosen = {s.get("StepName") for s in config.get("SelectedSteps", [])}
+    unknown = sorted(str(s) for s in chosen - names)
+    if unknown or not chosen:
+        raise ConfigError(
+            f"SelectedSteps {unknown or '[]'}: the definition has the steps {', '.join(sorted(names))}"
+        )
+    return chosen
+
+
 def step_order(definition: dict) -> list[dict]:
     steps = {s["Name"]: s for s in definition["Steps"]}
     order: list[dict] = []
@@ -169,7 +186,7 @@ def _step_command(execution: Execution, step: dict) -> tuple[int, list[str]]:
     args = step["Arguments"]
     if step["Type"] == "Training":
         count = int(execution.evaluate(args["ResourceConfig"].get("InstanceCount", 1)))
-        return count, list(APPS["Training"][1] or [])
+        return count, list(TRAINING_COMMAND)
     count = int(execution.evaluate(args["ProcessingResources"]["ClusterConfig"]["InstanceCount"]))
     spec = execution.evaluate(args["AppSpecification"])
     command = [*spec.get("ContainerEntrypoint", []), *[str(a) for a in spec.get("ContainerArguments", [])]]
@@ -200,7 +217,9 @@ def _prepare_host(execution: Execution, step: dict, root: Path, host: str, hosts
 
 
 def _start(execution: Execution, step: dict, root: Path, command: list[str], repo: Path) -> subprocess.Popen:
-    app = APPS[step["Type"]][0]
+    app = APPS.get(command[0] if command else "")
+    if app is None:
+        raise StepFailedError(step["Name"], f"runs {command[:1]}; the local runner runs {', '.join(APPS)}")
     full = [
         uv_executable(repo),
         "run",
@@ -229,7 +248,7 @@ def _failure(step: dict, host: str, code: int, root: Path, lines: list[str]) -> 
 
 def run_step(execution: Execution, step: dict, repo: Path) -> None:
     """Run a Training or Processing step: one subprocess per instance, as SageMaker would."""
-    if step["Type"] not in APPS:
+    if step["Type"] not in ("Training", "Processing"):
         raise ConfigError(
             f"step {step['Name']}: type {step['Type']} is not supported locally (Training, Processing)"
         )
@@ -279,7 +298,11 @@ def run_pipeline(
             print(
                 f"started a local Kafka broker at {broker.bootstrap_servers} (stopped at the end of the run)"
             )
+        only = selected(definition, request)
         for step in step_order(definition):
+            if only is not None and step["Name"] not in only:
+                print(f"- {step['Name']} skipped (not selected)")
+                continue
             started = time.monotonic()
             print(f"▶ {step['Name']} ({step['Type']}) started")
             try:
@@ -343,6 +366,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="set a pipeline parameter (repeatable), e.g. --set ScoringAsOf=2026-09-30T00:00:00Z",
     )
     parser.add_argument(
+        "--step",
+        action="append",
+        default=[],
+        metavar="STEP",
+        help="run only this step (repeatable), as SageMaker's selective execution does, e.g. "
+        "--step PromoteModel --set PromoteModelVersion=3",
+    )
+    parser.add_argument(
         "--work-dir", type=Path, default=None, help="work folder (default $MLP_STATE_DIR/runs)"
     )
     args = parser.parse_args(argv)
@@ -352,6 +383,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.definition.is_file():
             raise ConfigError(f"{args.definition}: pipeline definition not found")
         request = build_request(args.definition, args.parameters, args.model, args.set, repo)
+        if args.step:
+            config = {"SelectedSteps": [{"StepName": s} for s in args.step]}
+            request = {**(request or {}), "SelectiveExecutionConfig": config}
         work = (args.work_dir or state_dir() / "runs").resolve()
         work.mkdir(parents=True, exist_ok=True)
         run_pipeline(

@@ -1,4 +1,5 @@
-"""Entry point: ``train`` in the SageMaker training container, ``ml-training`` as a CLI.
+"""Entry point: ``train`` in the SageMaker training container, ``promote`` in the training
+pipeline's processing step, ``ml-training`` as a CLI.
 
 Settings: flags > ``hyperparameters.json`` (container) > ``MLP_<NAME>`` environment > defaults.
 On failure the reason goes to ``<root>/output/failure`` and the exit code is non-zero.
@@ -11,10 +12,10 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 
-from ml_platform.container import add_container_arguments, run_job
+from ml_platform.container import ProcessingPaths, TrainingPaths, add_container_arguments, run_job
 from ml_platform.logs import configure_logging
-from ml_training.paths import ContainerPaths
 from ml_training.settings import add_arguments, read_hyperparameters, resolve
 
 log = logging.getLogger("ml_training")
@@ -25,32 +26,33 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ml-training",
         description=(
             "Train a model of models/<model>.yaml: point-in-time training set from the feature store, validation, "
-            "scikit-learn training, holdout evaluation, MLflow tracking and registration, and the "
-            "promotion gate (alias 'champion' moves only when the new model is better)."
+            "scikit-learn training, holdout evaluation, MLflow tracking and registration (alias 'challenger'), "
+            "then the promotion gate (alias 'champion' moves only when the new model is better). "
+            "'promote' runs the gate alone, for the version this pipeline execution registered or --model-version."
         ),
     )
     parser.add_argument(
-        "mode", nargs="?", choices=("train",), help="'train' as SageMaker starts the container"
+        "mode",
+        nargs="?",
+        choices=("train", "promote"),
+        default="train",
+        help="'train' (as SageMaker starts a training container; the default) or 'promote'",
     )
     add_container_arguments(parser)
     add_arguments(parser)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    configure_logging(args.log_level)
-    paths = ContainerPaths.resolve(args.sagemaker_root)
+def _settings(args: argparse.Namespace, paths: TrainingPaths):
+    hyperparameters = read_hyperparameters(paths.hyperparameters) if paths.hyperparameters.is_file() else None
+    return resolve(
+        flags=vars(args), hyperparameters=hyperparameters, hyperparameters_source=str(paths.hyperparameters)
+    )
 
+
+def _train(args: argparse.Namespace, paths: TrainingPaths) -> int:
     def job():
-        hyperparameters = (
-            read_hyperparameters(paths.hyperparameters) if paths.hyperparameters.is_file() else None
-        )
-        settings = resolve(
-            flags=vars(args),
-            hyperparameters=hyperparameters,
-            hyperparameters_source=str(paths.hyperparameters),
-        )
+        settings = _settings(args, paths)
         from ml_training.train import run_training  # heavy imports (mlflow, sklearn) after argument checks
 
         return run_training(settings, paths)
@@ -58,20 +60,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     code, result = run_job(job, paths.failure_file)
     if code:
         return code
-    print(
-        json.dumps(
-            {
-                "model": result.model_name,
-                "version": result.model_version,
-                "promoted": result.promoted,
-                "reason": result.reason,
-                "metrics": {k: round(v, 4) for k, v in result.metrics.items()},
-                "run_id": result.run_id,
-                "seconds": round(result.seconds, 1),
-            }
-        )
-    )
+    summary = {
+        "model": result.model_name,
+        "version": result.model_version,
+        "promoted": result.promoted,
+        "reason": result.reason,
+        "metrics": {k: round(v, 4) for k, v in result.metrics.items()},
+        "run_id": result.run_id,
+        "seconds": round(result.seconds, 1),
+    }
+    print(json.dumps(summary))
     return 0
+
+
+def _promote(args: argparse.Namespace, paths: TrainingPaths) -> int:
+    """The gate alone, as the training pipeline's PromoteModel processing step runs it."""
+
+    def job():
+        settings = _settings(args, paths)
+        from ml_training.promotion import run_promotion  # heavy imports after argument checks
+
+        return run_promotion(settings)
+
+    code, decision = run_job(job, ProcessingPaths(paths.root).message_file)
+    if code:
+        return code
+    print(json.dumps({"model": args.model or "", **asdict(decision)}))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(args.log_level)
+    paths = TrainingPaths.resolve(args.sagemaker_root)
+    return (_promote if args.mode == "promote" else _train)(args, paths)
 
 
 if __name__ == "__main__":

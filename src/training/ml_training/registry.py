@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import logging
-import tempfile
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import mlflow
 import numpy as np
-import pandas as pd
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from ml_platform.errors import MLPlatformError
-from ml_platform.model_format import load_model_folder
 from ml_platform.tracking import TrackingSettings
-from ml_training.evaluate import metrics as compute_metrics
 from ml_training.settings import HIGHER_IS_BETTER, TrainingSettings
 
 log = logging.getLogger(__name__)
@@ -132,69 +127,30 @@ def current_champion(client: MlflowClient, name: str):
         return None
 
 
-def score_version(name: str, version: str, x: pd.DataFrame, y: np.ndarray, metric: str) -> float:
-    uri = f"models:/{name}/{version}"
-    with tempfile.TemporaryDirectory() as folder:
-        path = mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=folder)
-        model = load_model_folder(Path(path), uri)  # ml-platform's allow-list, as inference loads it
-    proba = model.predict_proba(x)[:, 1]
-    return compute_metrics(y, proba)[metric]
-
-
-def register_and_gate(
-    *,
-    settings: TrainingSettings,
-    model_uri: str,
-    model_id: str | None,
-    run_id: str,
-    tags: dict[str, str],
-    challenger_score: float,
-    x_holdout: pd.DataFrame,
-    y_holdout: np.ndarray,
-) -> tuple[str, GateDecision]:
-    """Register a new version (alias ``challenger``), then move ``champion`` only if the gate says so."""
+def register(
+    *, settings: TrainingSettings, model_uri: str, model_id: str | None, run_id: str, tags: dict[str, str]
+) -> str:
+    """A new version of the registered model (created if new) with the run's lineage tags and the
+    alias ``challenger``. The gate (``promotion.gate``) decides about ``champion`` separately."""
     client = MlflowClient()
     name = settings.model_name
     try:
         client.get_registered_model(name)
     except MlflowException:
         client.create_registered_model(name, description=settings.spec.description)
-    champion = current_champion(client, name)
-    version = client.create_model_version(
-        name, model_uri, run_id=run_id, tags=tags, model_id=model_id
-    ).version
+    version = str(
+        client.create_model_version(name, model_uri, run_id=run_id, tags=tags, model_id=model_id).version
+    )
     try:
         client.set_registered_model_alias(name, CHALLENGER, version)
-        champion_score = champion_error = None
-        if champion is not None:
-            try:
-                champion_score = score_version(
-                    name, champion.version, x_holdout, y_holdout, settings.promotion_metric
-                )
-            except Exception as exc:  # a champion trained on other features, a missing artifact, ...
-                champion_error = f"{type(exc).__name__}: {exc}"
-        decision = decide(
-            metric=settings.promotion_metric,
-            challenger_version=str(version),
-            challenger_score=challenger_score,
-            champion_version=None if champion is None else str(champion.version),
-            champion_score=champion_score,
-            margin=settings.promotion_margin,
-            floor=settings.promotion_floor,
-            champion_error=champion_error,
-        )
-        for key, value in decision.as_tags().items():
-            client.set_model_version_tag(name, version, key, value)
-        if decision.promoted:
-            client.set_registered_model_alias(name, CHAMPION, version)
-        log.info(
-            "promotion gate: %s (%s)", "PROMOTED" if decision.promoted else "kept champion", decision.reason
-        )
-        return str(version), decision
     except BaseException:
-        # Never leave a half-registered version behind.
-        client.delete_model_version(name, version)
+        client.delete_model_version(name, version)  # never leave a half-registered version behind
         raise
+    return version
+
+
+def delete_version(settings: TrainingSettings, version: str) -> None:
+    MlflowClient().delete_model_version(settings.model_name, version)
 
 
 def log_run_content(params: dict[str, Any], metrics: dict[str, float], tags: dict[str, str]) -> None:

@@ -98,6 +98,16 @@ class TrainingSettings:
         requirement=">= 0",
     )
     promotion_floor: float = st.setting(0.6, st.number, "absolute minimum of the metric for promotion")
+    promote: bool = st.setting(
+        True,
+        st.boolean,
+        "run the promotion gate after registering (the training pipeline leaves it to its PromoteModel step)",
+    )
+    model_version: str = st.setting(
+        "",
+        st.text,
+        "promote: the registered version to gate (default: the one this pipeline execution registered)",
+    )
     model_name: str = st.setting(
         "", st.text, "registered model name (default: the spec's registered_model_name)"
     )

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from mlflow.models import infer_signature
 
 from ml_platform.config import FeatureStoreSettings
+from ml_platform.container import TrainingPaths
 from ml_platform.feature_store import FeatureStore, open_feature_store
 from ml_platform.model_format import LOADER_MODULE, MODEL_FILE, save_skops
 from ml_platform.model_input import model_features, to_model_input
@@ -26,8 +27,8 @@ from ml_platform.tracking import TrackingSettings
 from ml_training.data import TrainingData, build_training_set
 from ml_training.evaluate import metrics, profile, write_artifacts, write_json
 from ml_training.model import build_pipeline, split, undersample
-from ml_training.paths import ContainerPaths
-from ml_training.registry import connect, log_run_content, register_and_gate
+from ml_training.promotion import HOLDOUT_ARTIFACT, gate, holdout_frame
+from ml_training.registry import CHALLENGER, connect, delete_version, log_run_content, register
 from ml_training.settings import TrainingSettings
 from ml_training.validation import validate_training_set
 
@@ -124,7 +125,7 @@ class Fitted:
 
 
 def fit(
-    settings: TrainingSettings, store: FeatureStore, as_of: datetime, paths: ContainerPaths
+    settings: TrainingSettings, store: FeatureStore, as_of: datetime, paths: TrainingPaths
 ) -> tuple[Fitted, TrainingData]:
     """Training set -> checks -> split -> fit -> holdout scores; returns them and the training set."""
     spec = settings.spec
@@ -152,7 +153,7 @@ def log_evaluation(
     settings: TrainingSettings,
     fitted: Fitted,
     data: TrainingData,
-    paths: ContainerPaths,
+    paths: TrainingPaths,
     lineage: dict[str, str],
 ) -> None:
     """Holdout metrics, plots and the training profile, to output/data and the MLflow run."""
@@ -173,13 +174,54 @@ def log_evaluation(
             out / "training_profile.json", profile(data.frame, fitted.features, spec.label_column, facts)
         )
     )
+    # The promotion gate re-scores the champion on exactly these rows (ml_training.promotion).
+    holdout = out / Path(HOLDOUT_ARTIFACT).name
+    holdout_frame(fitted.x_test, fitted.y_test).write_parquet(holdout)
+    files.append(holdout)
     log_run_content({"rows": fitted.checked["rows"], "train_rows": fitted.train_rows}, fitted.scores, {})
     for f in files:
         mlflow.log_artifact(str(f), artifact_path="evaluation")
 
 
-def run_training(settings: TrainingSettings, paths: ContainerPaths) -> TrainingResult:
-    """One run: MLflow first, then fit, evaluate, log the model, register it and gate it."""
+def _register_and_gate(settings: TrainingSettings, info: Any, run_id: str, lineage: dict[str, str]):
+    """Register the version; with ``promote`` run the gate too (the pipeline's PromoteModel step
+    does otherwise). A gate that fails here removes the version, so a failed run registers nothing."""
+    version = register(
+        settings=settings,
+        model_uri=info.model_uri,
+        model_id=getattr(info, "model_id", None),
+        run_id=run_id,
+        tags=lineage,
+    )
+    if not settings.promote:
+        return version, None
+    try:
+        return version, gate(settings, version)
+    except BaseException:
+        delete_version(settings, version)
+        raise
+
+
+def _result(
+    settings: TrainingSettings, run_id: str, version: str, fitted: Fitted, *, decision: Any, seconds: float
+) -> TrainingResult:
+    """What the run reports; without a gate decision the version stays the challenger."""
+    waiting = f"registered as {CHALLENGER}; the promotion step (ml-training promote) decides"
+    return TrainingResult(
+        run_id=run_id,
+        model_name=settings.model_name,
+        model_version=version,
+        metrics=fitted.scores,
+        promoted=decision is not None and decision.promoted,
+        reason=waiting if decision is None else decision.reason,
+        champion_version=None if decision is None else decision.champion_version,
+        champion_score=None if decision is None else decision.champion_score,
+        seconds=seconds,
+    )
+
+
+def run_training(settings: TrainingSettings, paths: TrainingPaths) -> TrainingResult:
+    """One run: MLflow first, then fit, evaluate, log the model and register it (and gate it)."""
     started = time.perf_counter()
     tracking = TrackingSettings.from_env(uri=settings.mlflow_tracking_uri or None)
     experiment_id = connect(tracking, settings.experiment)  # fail before any work if MLflow is down
@@ -194,34 +236,24 @@ def run_training(settings: TrainingSettings, paths: ContainerPaths) -> TrainingR
             log_evaluation(settings, fitted, data, paths, lineage)
             # Also in /opt/ml/model, which SageMaker uploads as the training job's model artifact.
             info = log_model(fitted.model, paths.model_dir, x_example=fitted.x_test, proba=fitted.proba)
-            version, decision = register_and_gate(
-                settings=settings,
-                model_uri=info.model_uri,
-                model_id=getattr(info, "model_id", None),
-                run_id=run.info.run_id,
-                tags=lineage,
-                challenger_score=fitted.scores[settings.promotion_metric],
-                x_holdout=fitted.x_test,
-                y_holdout=fitted.y_test,
-            )
+            version, decision = _register_and_gate(settings, info, run.info.run_id, lineage)
         except BaseException as exc:
             mlflow.set_tag("mlp.status", "failed")
             mlflow.set_tag("mlp.failure_reason", str(exc)[:5000])
             mlflow.end_run(status="FAILED")
             raise
-        mlflow.set_tags({"mlp.status": "succeeded", "mlp.model_version": version, **decision.as_tags()})
-        result = TrainingResult(
-            run_id=run.info.run_id,
-            model_name=settings.model_name,
-            model_version=version,
-            metrics=fitted.scores,
-            promoted=decision.promoted,
-            reason=decision.reason,
-            champion_version=decision.champion_version,
-            champion_score=decision.champion_score,
+        mlflow.set_tags({"mlp.status": "succeeded", "mlp.model_version": version})
+        if decision is not None:
+            mlflow.set_tags(decision.as_tags())
+        result = _result(
+            settings,
+            run.info.run_id,
+            version,
+            fitted,
+            decision=decision,
             seconds=time.perf_counter() - started,
         )
-        payload: dict[str, Any] = {**asdict(result), "gate": asdict(decision)}
+        payload: dict[str, Any] = {**asdict(result), "gate": None if decision is None else asdict(decision)}
         write_json(paths.model_dir / "training_result.json", payload)
         mlflow.log_dict(payload, "training_result.json")
     return result

@@ -224,6 +224,32 @@ def _train(ctx: Ctx, *args: str, hyperparameters: dict | None = None, env: dict 
 
 @case(
     "training",
+    "`ml-training promote` for a version that is not registered (`--model-version 7`)",
+    "error: model 'churn-classifier' has no version '7'; see the MLflow model registry",
+    unchanged="MLflow registry",
+)
+def training_promote_unknown_version(ctx):
+    root, db = ctx.tmp / "root", ctx.tmp / "mlflow.db"
+    result = ctx.run(
+        sys.executable,
+        "-m",
+        "ml_training",
+        "promote",
+        "--sagemaker-root",
+        root,
+        "--model-version",
+        "7",
+        env=ctx.platform.env(db),
+    )
+    assert "has no version '7'" in (root / "output" / "message").read_text()  # the processing ExitMessage
+    if db.exists():
+        mlflow.set_tracking_uri(f"sqlite:///{db}")
+        assert MlflowClient().search_registered_models() == []
+    return result
+
+
+@case(
+    "training",
     "labels with a single class (all `churned` = 0)",
     "error: label 'churned' has no rows of class 1 in the window; both classes are needed",
     unchanged="MLflow registry",
@@ -247,7 +273,7 @@ def training_bad_hyperparameter(ctx):
 @case(
     "training",
     "an unknown hyperparameter (`n_estimator`)",
-    "error: <tmp>/root/input/config/hyperparameters.json: unknown hyperparameter 'n_estimator'; known: data_uri, environment, estimator, experiment_name, git_sha, image_uri, label_end_date, label_start_date, labels_uri, learning_rate, max_depth, max_iter, max_null_ratio, min_class_share, min_rows, min_samples_leaf, mlflow_tracking_uri, model, model_name, model_spec_sha256, n_estimators, overrides, pipeline_execution_arn, promotion_floor, promotion_margin, promotion_metric, seed, split, test_size, undersample_ratio",
+    "error: <tmp>/root/input/config/hyperparameters.json: unknown hyperparameter 'n_estimator'; known: data_uri, environment, estimator, experiment_name, git_sha, image_uri, label_end_date, label_start_date, labels_uri, learning_rate, max_depth, max_iter, max_null_ratio, min_class_share, min_rows, min_samples_leaf, mlflow_tracking_uri, model, model_name, model_spec_sha256, model_version, n_estimators, overrides, pipeline_execution_arn, promote, promotion_floor, promotion_margin, promotion_metric, seed, split, test_size, undersample_ratio",
     unchanged="MLflow registry",
 )
 def training_unknown_hyperparameter(ctx):
@@ -470,7 +496,7 @@ def _params(ctx: Ctx, *args: str):
 @case(
     "generate_params_json.py",
     "an unknown pipeline parameter (`--set NEstimators=1`)",
-    "error: --set NEstimators=1: unknown training pipeline parameter 'NEstimators'; parameters: DataUri, Environment, ExperimentName, FeatureGroupPrefix, FeatureStoreBackend, KmsKeyId, LabelEndDate, LabelStartDate, LabelsUri, MlflowTrackingUri, Model, ModelOutputS3Uri, ModelSpecSha256, SageMakerRoleArn, TrainingImageUri, TrainingInstanceType, TrainingOverrides",
+    "error: --set NEstimators=1: unknown training pipeline parameter 'NEstimators'; parameters: DataUri, Environment, ExperimentName, FeatureGroupPrefix, FeatureStoreBackend, KmsKeyId, LabelEndDate, LabelStartDate, LabelsUri, MlflowTrackingUri, Model, ModelOutputS3Uri, ModelSpecSha256, PromoteModelVersion, SageMakerRoleArn, TrainingImageUri, TrainingInstanceType, TrainingOverrides",
     unchanged="parameters file",
 )
 def params_unknown_parameter(ctx):
@@ -484,6 +510,18 @@ def params_unknown_parameter(ctx):
         "prod",
         "--set",
         "NEstimators=1",
+    )
+
+
+@case(
+    "generate_params_json.py",
+    "a step the pipeline does not have (`--step Promote`)",
+    "error: --step 'Promote': the training pipeline has the steps TrainModel, PromoteModel",
+    unchanged="parameters file",
+)
+def params_unknown_step(ctx):
+    return _params(
+        ctx, "--pipeline-type", "training", "--model", "churn", "--environment", "prod", "--step", "Promote"
     )
 
 
@@ -617,7 +655,7 @@ def _runner(ctx: Ctx, definition: str | Path, parameters: dict | str | None):
 @case(
     "local runner",
     "an unknown parameter in the parameters file",
-    "error: <tmp>/params.json: unknown parameter 'Trees'; the definition declares DataUri, Environment, ExperimentName, FeatureGroupPrefix, FeatureStoreBackend, KmsKeyId, LabelEndDate, LabelStartDate, LabelsUri, MlflowTrackingUri, Model, ModelOutputS3Uri, ModelSpecSha256, SageMakerRoleArn, TrainingImageUri, TrainingInstanceType, TrainingOverrides",
+    "error: <tmp>/params.json: unknown parameter 'Trees'; the definition declares DataUri, Environment, ExperimentName, FeatureGroupPrefix, FeatureStoreBackend, KmsKeyId, LabelEndDate, LabelStartDate, LabelsUri, MlflowTrackingUri, Model, ModelOutputS3Uri, ModelSpecSha256, PromoteModelVersion, SageMakerRoleArn, TrainingImageUri, TrainingInstanceType, TrainingOverrides",
     unchanged="work folder",
 )
 def runner_unknown_parameter(ctx):

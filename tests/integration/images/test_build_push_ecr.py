@@ -30,9 +30,8 @@ COPIED = [
     "terraform/staging/images.auto.tfvars.json",
     "terraform/prod/images.auto.tfvars.json",
     "src/training/pyproject.toml",
-    "src/training/Dockerfile",
     "src/inference/pyproject.toml",
-    "src/inference/Dockerfile",
+    "docker/Dockerfile",
 ]
 ACCOUNT = "111111111111"
 REGISTRY = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
@@ -132,7 +131,7 @@ def verbs(calls: list[list[str]]) -> list[str]:
             what = next((a for a in argv if a.startswith("ml-platform-")), "")
             out.append(" ".join(filter(None, ["aws", argv[0], argv[1], what])))
         elif argv[:2] == ["buildx", "build"]:
-            out.append(f"docker build {Path(argv[argv.index('--file') + 1]).parent.name}")
+            out.append(f"docker build {argv[argv.index('--target') + 1]}")
         elif argv[0] in ("push", "login"):
             out.append(f"docker {argv[0]} {argv[-1].split('/')[-1]}")
         else:

@@ -1,6 +1,6 @@
 """The images' entry point, run as SageMaker runs it: as root, against root-owned /opt/ml mounts.
 
-docker/entrypoint.sh is the file both Dockerfiles copy to /usr/local/bin/mlp-entrypoint (see
+docker/entrypoint.sh is the file both images (docker/Dockerfile) copy to /usr/local/bin/mlp-entrypoint (see
 tests/unit/test_containers.py). Here it runs for real: started as root, with the folders laid out
 as SageMaker mounts them (owned by root, mode 0755), it must hand them to uid 10001 and run the
 job as 10001; the job must refuse to run as root when started without it.

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.integration
 
 APPS = {"training": "ml-training", "inference": "ml-inference"}
 BIN = Path(sys.executable).parent
+DOCKERFILE = REPO_ROOT / "docker" / "Dockerfile"
 
 
 def uv() -> str:
@@ -26,9 +27,8 @@ def uv() -> str:
 
 
 def test_dockerfiles_are_hadolint_clean():
-    dockerfiles = [str(REPO_ROOT / "src" / app / "Dockerfile") for app in APPS]
     result = subprocess.run(
-        [str(BIN / "hadolint"), *dockerfiles], capture_output=True, text=True, check=False
+        [str(BIN / "hadolint"), str(DOCKERFILE)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -42,6 +42,11 @@ def test_shell_scripts_are_shellcheck_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def image_sync_command() -> list[str]:
+    """The build stage's last `uv sync` line of docker/Dockerfile (the app's project is its WORKDIR)."""
+    return re.findall(r"RUN (uv sync [^\n]+)", DOCKERFILE.read_text())[-1].split()
+
+
 def install_like_the_image(app: str, workdir: Path) -> subprocess.CompletedProcess:
     """Copy what the Dockerfile copies and run its `uv sync` line, then the entry point's --help."""
     for folder in ("common", app):
@@ -50,8 +55,7 @@ def install_like_the_image(app: str, workdir: Path) -> subprocess.CompletedProce
             workdir / "src" / folder,
             ignore=shutil.ignore_patterns(".venv", "__pycache__"),
         )
-    dockerfile = (REPO_ROOT / "src" / app / "Dockerfile").read_text()
-    sync = re.findall(r"RUN (uv sync [^\n]+)", dockerfile)[-1].split()
+    sync = image_sync_command()
     env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(workdir / "venv")}
     env.pop("VIRTUAL_ENV", None)
     result = subprocess.run(
@@ -94,8 +98,7 @@ def test_a_stale_lock_fails_the_install_step(tmp_path):
         REPO_ROOT / "src" / "inference", project.parent, ignore=shutil.ignore_patterns(".venv", "__pycache__")
     )
     project.write_text(project.read_text().replace('"skops>=0.10",', '"skops>=0.10",\n  "tabulate>=0.9",'))
-    dockerfile = (REPO_ROOT / "src" / "inference" / "Dockerfile").read_text()
-    sync = re.findall(r"RUN (uv sync [^\n]+)", dockerfile)[-1].split()
+    sync = image_sync_command()
     result = subprocess.run(
         [uv(), *sync[1:]],
         cwd=project.parent,

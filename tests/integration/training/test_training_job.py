@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 
 import mlflow
 import numpy as np
@@ -160,3 +162,28 @@ def test_help_lists_settings(local_platform, tmp_path):
     )
     assert out.returncode == 0
     assert "--n-estimators" in out.stdout and "MLP_N_ESTIMATORS" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--model-version", "9"], "model 'churn-classifier' has no version '9'"),
+        ([], "no model version to gate: pass --model-version"),
+    ],
+    ids=["unknown-version", "no-version-outside-a-pipeline"],
+)
+def test_promote_names_the_version_it_cannot_gate(trained, local_platform, tmp_path, args, message):
+    _, db, _, _ = trained
+    before = {v.version: v.tags.get("gate.reason") for v in versions(db)}
+    result = subprocess.run(
+        [sys.executable, "-m", "ml_training", "promote", "--sagemaker-root", str(tmp_path), *args],
+        capture_output=True,
+        text=True,
+        env=local_platform.env(db),
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert message in (tmp_path / "output" / "message").read_text()  # a processing job's ExitMessage
+    assert {v.version: v.tags.get("gate.reason") for v in versions(db)} == before

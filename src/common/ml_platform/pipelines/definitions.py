@@ -1,4 +1,5 @@
-"""The two SageMaker pipeline definitions, written once in Python.
+"""The two SageMaker pipeline definitions (training: TrainModel -> PromoteModel; inference:
+BatchInference), written once in Python.
 
 ``render()`` produces the definition JSON (``Version`` 2020-12-01). ``scripts/render_pipelines.py``
 writes it to ``pipelines/<name>.json``; Terraform deploys that file (``file()`` in
@@ -70,6 +71,9 @@ TRAINING = (
     Parameter(
         "ModelOutputS3Uri", "String", "s3://ml-platform-local-models/training", "setting:model_output_s3_uri"
     ),
+    # PromoteModel gates this version; empty: the one TrainModel registered in this execution.
+    # Re-gating an older version runs PromoteModel alone (selective execution).
+    Parameter("PromoteModelVersion", "String", "", "manual"),
 )
 INFERENCE = (
     Parameter("InferenceImageUri", "String", "ml-platform-inference:local", "setting:inference_image_uri"),
@@ -169,6 +173,7 @@ def training_definition() -> dict[str, Any]:
         "label_start_date": _get("LabelStartDate"),
         "label_end_date": _get("LabelEndDate"),
         "image_uri": _get("TrainingImageUri"),
+        "promote": "false",  # the PromoteModel step gates the new version
     }
     step = {
         "Name": "TrainModel",
@@ -192,7 +197,43 @@ def training_definition() -> dict[str, Any]:
             "StoppingCondition": {"MaxRuntimeInSeconds": 7200},
         },
     }
-    return _pipeline("training", [step])
+    return _pipeline("training", [step, _promote_step()])
+
+
+def _promote_step() -> dict[str, Any]:
+    """Validate and promote: the gate, a processing job in the training image after TrainModel.
+
+    A second step rather than a ConditionStep: the decision needs the champion re-scored on the
+    new version's holdout, which only code that loads both models can do, and the alias move
+    belongs with it. Selective execution of this step alone re-gates any registered version
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_SelectiveExecutionConfig.html).
+    """
+    cluster = {"InstanceCount": 1, "InstanceType": _get("TrainingInstanceType"), "VolumeSizeInGB": 30}
+    arguments = _flags(
+        {
+            "--environment": _get("Environment"),
+            # The same overrides as TrainModel's, so the gate's margin and floor agree with it.
+            "--overrides": _get("TrainingOverrides"),
+            "--experiment-name": _get("ExperimentName"),
+            "--model-version": _get("PromoteModelVersion"),
+        }
+    )
+    return {
+        "Name": "PromoteModel",
+        "Type": "Processing",
+        "DependsOn": ["TrainModel"],
+        "Arguments": {
+            "ProcessingResources": {"ClusterConfig": cluster},
+            "AppSpecification": {
+                "ImageUri": _get("TrainingImageUri"),
+                "ContainerEntrypoint": [ENTRYPOINT, "ml-training", "promote"],
+                "ContainerArguments": arguments,
+            },
+            "Environment": _environment(),
+            "RoleArn": _get("SageMakerRoleArn"),
+            "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+        },
+    }
 
 
 def _flags(values: Mapping[str, Any]) -> list[Any]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ml_platform.errors import ConfigError
 from ml_platform.model_specs import ModelSpec, load_model
-from ml_platform.pipelines.definitions import parameters, sources
+from ml_platform.pipelines.definitions import parameters, render, sources
 from ml_platform.specs import SpecRegistry
 
 ENVIRONMENTS = ("local", "staging", "prod")
@@ -182,6 +182,18 @@ def build_execution_request(
         "PipelineParameters": [{"Name": k, "Value": v} for k, v in values.items()],
         "ClientRequestToken": str(uuid.uuid4()),
     }
+
+
+def select_steps(request: dict[str, Any], pipeline: str, steps: list[str]) -> dict[str, Any]:
+    """``request`` running only ``steps`` (SageMaker's selective execution; the local runner reads
+    the same field): https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_SelectiveExecutionConfig.html"""
+    if not steps:
+        return request
+    names = [s["Name"] for s in render(pipeline)["Steps"]]
+    unknown = [s for s in steps if s not in names]
+    if unknown:
+        raise ConfigError(f"--step {unknown[0]!r}: the {pipeline} pipeline has the steps {', '.join(names)}")
+    return {**request, "SelectiveExecutionConfig": {"SelectedSteps": [{"StepName": s} for s in steps]}}
 
 
 def write_request(
