@@ -40,3 +40,6 @@ kafka_secret_arn         = "arn:aws:secretsmanager:us-east-1:222222222222:secret
 kafka_secret_kms_key_arn = "arn:aws:kms:us-east-1:222222222222:key/00000000-0000-0000-0000-000000000000"
 report_s3_uri            = "s3://ml-platform-prod-models-222222222222/inference-reports"
 # Schedules, topics and labels come from each model spec (models/*.yaml).
+
+# Tags for every resource, on top of Project/Environment/ManagedBy (provider default_tags).
+# tags = { CostCenter = "ml-platform", Owner = "data-platform" }

@@ -35,6 +35,7 @@ module "platform" {
   vpc_id                        = var.vpc_id
   vpc_route_table_ids           = var.vpc_route_table_ids
   alert_emails                  = var.alert_emails
+  tags                          = var.tags
 }
 
 # The example values terraform.tfvars ships with: nothing is applied while one is left.

@@ -39,3 +39,6 @@ kafka_sasl_mechanism    = "AWS_MSK_IAM"
 kafka_cluster_arn       = "arn:aws:kafka:us-east-1:111111111111:cluster/ml-platform-staging/REPLACE-ME"
 report_s3_uri           = "s3://ml-platform-staging-models-111111111111/inference-reports"
 # Schedules, topics and labels come from each model spec (models/*.yaml).
+
+# Tags for every resource, on top of Project/Environment/ManagedBy (provider default_tags).
+# tags = { CostCenter = "ml-platform", Owner = "data-platform" }

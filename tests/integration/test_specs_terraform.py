@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from ml_platform.specs import SpecRegistry
 from tests.conftest import SPECS_DIR
 
 pytestmark = pytest.mark.integration
@@ -15,14 +16,21 @@ pytestmark = pytest.mark.integration
 TERRAFORM = shutil.which("terraform")
 
 
+# SageMaker's TtlDuration units in seconds (written out, not taken from ml_platform.specs).
+UNIT_SECONDS = {"Seconds": 1, "Minutes": 60, "Hours": 3600, "Days": 86400, "Weeks": 604800}
+FIXTURES = SPECS_DIR.parent / "terraform" / "modules" / "feature_store" / "tests" / "fixtures"
+
+
 @pytest.mark.skipif(TERRAFORM is None, reason="terraform is not on PATH (the machine image provides it)")
-def test_terraform_yamldecode_reads_every_spec(specs, tmp_path):
+@pytest.mark.parametrize("folder", [SPECS_DIR, FIXTURES], ids=["feature_groups", "module-fixtures"])
+def test_terraform_yamldecode_reads_every_spec(folder, tmp_path):
+    specs = SpecRegistry.from_directory(folder)
     decoded = {}
     for name in sorted(specs):
         # one expression per run: piped to `terraform console`, only the last result is printed
         result = subprocess.run(
             [TERRAFORM, "console"],
-            input=f'jsonencode(yamldecode(file("{SPECS_DIR / name}.yaml")))',
+            input=f'jsonencode(yamldecode(file("{folder / name}.yaml")))',
             capture_output=True,
             text=True,
             cwd=tmp_path,
@@ -37,4 +45,6 @@ def test_terraform_yamldecode_reads_every_spec(specs, tmp_path):
         spec = specs[name]
         assert doc["record_identifier_feature"] == spec.record_identifier_feature
         assert [(f["name"], f["type"]) for f in doc["features"]] == [(f.name, f.type) for f in spec.features]
-        assert doc["ttl_duration"]["value"] * 86400 == spec.ttl.total_seconds()
+        ttl = doc["ttl_duration"]
+        seconds = None if ttl is None else ttl["value"] * UNIT_SECONDS[ttl["unit"]]
+        assert seconds == (None if spec.ttl is None else spec.ttl.total_seconds())

@@ -150,3 +150,16 @@ def test_a_changed_spec_is_refused_against_the_deployed_hash(tmp_path, specs):
     write(tmp_path, mutated(lambda d: d["training"]["hyperparameters"].update(n_estimators=6)))
     with pytest.raises(Exception, match="the image and the deployed pipeline come from different commits"):
         load_model(tmp_path, "orders", specs, sha256=deployed)
+
+
+def test_the_terraform_module_fixtures_are_valid_specs():
+    """The modules' own fixture specs (their examples and tests use them) stay valid platform specs."""
+    from ml_platform.model_specs import ModelRegistry
+    from ml_platform.specs import SpecRegistry
+    from tests.conftest import REPO_ROOT
+
+    modules = REPO_ROOT / "terraform" / "modules"
+    groups = SpecRegistry.from_directory(modules / "feature_store" / "tests" / "fixtures")
+    assert sorted(groups) == ["archive_only", "events_hourly"]
+    models = ModelRegistry.from_directory(modules / "platform" / "tests" / "fixtures" / "models", groups)
+    assert list(models) == ["device-alerts"]

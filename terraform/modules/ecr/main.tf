@@ -11,6 +11,7 @@ resource "aws_ecr_repository" "this" {
     encryption_type = "KMS"
     kms_key         = var.kms_key_arn
   }
+  tags = var.tags
 }
 
 resource "aws_ecr_lifecycle_policy" "this" {

@@ -43,4 +43,5 @@ resource "aws_sagemaker_feature_group" "this" {
       }
     }
   }
+  tags = var.tags
 }

@@ -47,6 +47,7 @@ data "aws_iam_policy_document" "sagemaker_assume" {
 resource "aws_iam_role" "sagemaker" {
   name               = local.sagemaker_role_name
   assume_role_policy = data.aws_iam_policy_document.sagemaker_assume.json
+  tags               = var.tags
 }
 
 data "aws_iam_policy_document" "sagemaker" {
@@ -239,6 +240,7 @@ data "aws_iam_policy_document" "scheduler_assume" {
 resource "aws_iam_role" "scheduler" {
   name               = "${var.name_prefix}-scheduler"
   assume_role_policy = data.aws_iam_policy_document.scheduler_assume.json
+  tags               = var.tags
 }
 
 data "aws_iam_policy_document" "scheduler" {

@@ -23,6 +23,7 @@ resource "aws_sagemaker_pipeline" "this" {
   role_arn              = var.sagemaker_role_arn
   # The same file the local runner executes (written by scripts/render_pipelines.py).
   pipeline_definition = local.definitions[each.value.kind]
+  tags                = var.tags
 }
 
 # -- schedules: EventBridge Scheduler with retries and a dead-letter queue ------------------
@@ -30,6 +31,7 @@ resource "aws_sqs_queue" "dlq" {
   name                      = "${var.name_prefix}-schedules-dlq"
   kms_master_key_id         = var.kms_key_arn
   message_retention_seconds = 1209600
+  tags                      = var.tags
 }
 
 resource "aws_scheduler_schedule" "this" {
@@ -83,6 +85,7 @@ resource "aws_scheduler_schedule" "this" {
 resource "aws_sns_topic" "alerts" {
   name              = "${var.name_prefix}-pipeline-alerts"
   kms_master_key_id = var.kms_key_arn
+  tags              = var.tags
 }
 
 resource "aws_sns_topic_subscription" "email" {
@@ -103,6 +106,7 @@ resource "aws_cloudwatch_event_rule" "failed" {
       pipelineArn                    = [for p in aws_sagemaker_pipeline.this : p.arn]
     }
   })
+  tags = var.tags
 }
 
 resource "aws_cloudwatch_event_target" "failed" {

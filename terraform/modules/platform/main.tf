@@ -73,6 +73,7 @@ locals {
 module "storage" {
   source      = "../storage"
   name_prefix = local.name_prefix
+  tags        = var.tags
 }
 
 module "ecr" {
@@ -80,6 +81,7 @@ module "ecr" {
   name_prefix = local.name_prefix
   kms_key_arn = module.storage.kms_key_arn
   keep_images = var.ecr_keep_images
+  tags        = var.tags
 }
 
 module "iam" {
@@ -99,6 +101,7 @@ module "iam" {
     secret_kms_key_arn = var.kafka_secret_kms_key_arn
   }
   vpc_config = local.vpc_config
+  tags       = var.tags
 }
 
 resource "aws_sagemaker_mlflow_tracking_server" "this" {
@@ -115,6 +118,7 @@ resource "aws_sagemaker_mlflow_tracking_server" "this" {
       error_message = "Set either mlflow_tracking_uri or create_mlflow_tracking_server, not both."
     }
   }
+  tags = var.tags
 }
 
 module "vpc_endpoints" {
@@ -127,6 +131,7 @@ module "vpc_endpoints" {
   client_security_group_ids = var.job_security_group_ids
   mlflow                    = local.mlflow_arn != ""
   secrets_manager           = var.kafka_sasl_mechanism == "SCRAM-SHA-512"
+  tags                      = var.tags
 }
 
 module "feature_store" {
@@ -136,6 +141,7 @@ module "feature_store" {
   offline_store_s3_uri = "s3://${module.storage.bucket_names["offline-store"]}/feature-store"
   kms_key_arn          = module.storage.kms_key_arn
   role_arn             = module.iam.sagemaker_role_arn
+  tags                 = var.tags
 }
 
 module "pipelines" {
@@ -148,4 +154,5 @@ module "pipelines" {
   alert_emails       = var.alert_emails
   vpc_config         = local.vpc_config
   pipelines          = local.pipelines
+  tags               = var.tags
 }

@@ -16,6 +16,7 @@ resource "aws_kms_key" "this" {
   enable_key_rotation     = true
   deletion_window_in_days = 30
   policy                  = data.aws_iam_policy_document.key.json
+  tags                    = var.tags
 }
 
 data "aws_iam_policy_document" "key" {
@@ -61,6 +62,7 @@ resource "aws_s3_bucket" "logs" {
   #checkov:skip=CKV2_AWS_62:no consumer of bucket event notifications
   bucket        = "${var.name_prefix}-logs-${local.account_id}"
   force_destroy = var.force_destroy
+  tags          = var.tags
 }
 
 resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
@@ -85,7 +87,7 @@ resource "aws_s3_bucket" "this" {
   for_each      = local.data_buckets
   bucket        = "${var.name_prefix}-${each.key}-${local.account_id}"
   force_destroy = var.force_destroy
-  tags          = { Purpose = each.value }
+  tags          = merge(var.tags, { Purpose = each.value })
 }
 
 resource "aws_s3_bucket_server_side_encryption_configuration" "this" {

@@ -59,9 +59,3 @@ variable "secrets_manager" {
   type        = bool
   default     = false
 }
-
-variable "tags" {
-  description = "Tags of every resource the module creates."
-  type        = map(string)
-  default     = {}
-}

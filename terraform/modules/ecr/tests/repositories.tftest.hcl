@@ -37,3 +37,16 @@ run "bad_repository_name_is_refused" {
 
   expect_failures = [var.repositories]
 }
+
+run "minimal_example_plans" {
+  command = plan
+
+  module {
+    source = "./examples/minimal"
+  }
+
+  assert {
+    condition     = toset(keys(module.ecr.repository_urls)) == toset(["training", "inference"])
+    error_message = "the example gets both repositories from the defaults"
+  }
+}

@@ -126,3 +126,21 @@ run "bucket_wildcards_are_refused" {
 
   expect_failures = [var.bucket_arns]
 }
+
+run "minimal_example_plans" {
+  command = plan
+
+  module {
+    source = "./examples/minimal"
+  }
+
+  override_data {
+    target = module.iam.data.aws_caller_identity.current
+    values = { account_id = "123456789012" }
+  }
+
+  assert {
+    condition     = module.iam.sagemaker_role_arn == "arn:aws:iam::123456789012:role/example-staging-sagemaker-execution"
+    error_message = "the example's execution role is named after its prefix"
+  }
+}

@@ -81,3 +81,16 @@ run "malformed_cron_is_refused" {
 
   expect_failures = [var.pipelines]
 }
+
+run "minimal_example_plans" {
+  command = plan
+
+  module {
+    source = "./examples/minimal"
+  }
+
+  assert {
+    condition     = keys(module.pipelines.schedule_expressions) == []
+    error_message = "a pipeline without a schedule_expression gets no schedule"
+  }
+}

@@ -138,3 +138,21 @@ run "unknown_environment_is_refused" {
 
   expect_failures = [var.environment]
 }
+
+run "minimal_example_plans" {
+  command = plan
+
+  module {
+    source = "./examples/minimal"
+  }
+
+  assert {
+    condition     = toset(keys(module.platform.feature_group_names)) == toset(["events_hourly", "archive_only"])
+    error_message = "the example deploys the fixture groups"
+  }
+
+  assert {
+    condition     = toset(keys(module.platform.pipeline_arns)) == toset(["device-alerts-training", "device-alerts-inference"])
+    error_message = "a training and an inference pipeline for the fixture model"
+  }
+}

@@ -53,3 +53,11 @@ run "every_bucket_is_encrypted_versioned_private_logged_and_expiring" {
     error_message = "bucket policies deny insecure transport"
   }
 }
+
+run "minimal_example_plans" {
+  command = plan
+
+  module {
+    source = "./examples/minimal"
+  }
+}

@@ -72,3 +72,11 @@ run "an_empty_subnet_list_is_refused" {
 
   expect_failures = [var.subnet_ids]
 }
+
+run "minimal_example_plans" {
+  command = plan
+
+  module {
+    source = "./examples/minimal"
+  }
+}
