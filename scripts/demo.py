@@ -24,9 +24,9 @@ from ml_platform.config import FeatureStoreSettings, state_dir
 from ml_platform.errors import MLPlatformError
 from ml_platform.feature_store import open_feature_store
 from ml_platform.logs import configure_logging
-from ml_platform.pipelines.params import build_execution_request, write_request
 from ml_platform_local.broker import LocalKafkaBroker
 from ml_platform_local.demos import DEMOS, prepare
+from ml_platform_local.params import build_execution_request, write_request
 from ml_platform_local.runner import run_pipeline
 
 REPO = Path(__file__).resolve().parents[1]

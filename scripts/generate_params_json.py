@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from ml_platform.errors import MLPlatformError
-from ml_platform.pipelines.params import ENVIRONMENTS, build_execution_request, select_steps, write_request
+from ml_platform_local.params import ENVIRONMENTS, build_execution_request, select_steps, write_request
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from ml_platform.pipelines.params import read_tfvars
+from ml_platform_local.params import read_tfvars
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.unit

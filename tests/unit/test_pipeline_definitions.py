@@ -140,7 +140,7 @@ def test_promote_step_gates_what_train_model_registered():
 
 
 def test_selective_execution_names_existing_steps():
-    from ml_platform.pipelines.params import select_steps
+    from ml_platform_local.params import select_steps
     from ml_platform_local.runner import selected
 
     request = select_steps({}, "training", ["PromoteModel"])
@@ -159,7 +159,7 @@ def test_selective_execution_names_existing_steps():
 
 
 def test_a_parameter_value_longer_than_sagemaker_takes_is_refused():
-    from ml_platform.pipelines.params import check_value
+    from ml_platform_local.params import check_value
 
     assert check_value("training", "TrainingOverrides", "x" * 1024, "here") == "x" * 1024
     with pytest.raises(

@@ -16,6 +16,8 @@ from ml_platform import settings_table as st
 from ml_platform.errors import ConfigError
 
 BACKENDS = ("local", "sagemaker")
+# The environments a job, a settings file and a pipeline run can name (Terraform deploys the last two).
+ENVIRONMENTS = ("local", "staging", "prod")
 DEFAULT_STATE_DIR = ".mlplatform"
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ml_platform import settings_table as st
+from ml_platform.config import ENVIRONMENTS
 from ml_platform.errors import ConfigError
 from ml_platform.model_specs import ModelSpec, load_job_model, resolve_spec_uri
 from ml_platform.settings_table import Field
@@ -40,7 +41,7 @@ class InferenceSettings:
     model_spec_sha256: str = st.setting(
         "", st.text, "expected sha256 of the model spec file (set by the pipeline)"
     )
-    environment: str = st.setting("local", st.text, "environment name", choices=("local", "staging", "prod"))
+    environment: str = st.setting("local", st.text, "environment name", choices=ENVIRONMENTS)
     data_uri: str = st.setting("", st.text, "the environment's data location: {data_uri} in the spec's URIs")
     model_name: str = st.setting("", st.text, "registered model to score with (default: the spec's)")
     model_alias: str = st.setting(

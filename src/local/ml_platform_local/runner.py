@@ -332,7 +332,7 @@ def build_request(
             raise ConfigError(f"{parameters_file}: cannot read the parameters file: {exc}") from None
     if model is None and not sets:
         return request
-    from ml_platform.pipelines.params import build_execution_request, load_repo_model, parse_sets
+    from ml_platform_local.params import build_execution_request, load_repo_model, parse_sets
 
     pipeline = json.loads(definition_path.read_text()).get("Metadata", {}).get("ml-platform/pipeline")
     if request is None:

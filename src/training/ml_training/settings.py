@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from ml_platform import settings_table as st
+from ml_platform.config import ENVIRONMENTS
 from ml_platform.errors import ConfigError
 from ml_platform.estimators import ESTIMATORS, HIGHER_IS_BETTER, HYPERPARAMETERS, SPLITS
 from ml_platform.model_specs import ModelSpec, load_job_model, resolve_spec_uri
 from ml_platform.settings_table import Field
 
-ENVIRONMENTS = ("local", "staging", "prod")
 HYPER = {f.name: f for f in HYPERPARAMETERS}
 
 

@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ml_platform.config import ENVIRONMENTS
 from ml_platform.errors import ConfigError
 from ml_platform.model_specs import ModelSpec, load_model
 from ml_platform.pipelines.definitions import parameters, render, sources
 from ml_platform.specs import SpecRegistry
 
-ENVIRONMENTS = ("local", "staging", "prod")
 MAX_VALUE_LENGTH = 1024
 
 
