@@ -3,37 +3,18 @@ local (SQLite) and SageMaker (the real boto3 client against the Feature Store ru
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-import polars as pl
 import pytest
 
 from ml_platform.errors import RecordValidationError
 from ml_platform.feature_store import FeatureStore
 from ml_platform.feature_store.local import LocalFeatureStore
 from ml_platform.feature_store.sagemaker import SageMakerFeatureStore
+from tests.factories import billing, hours_ago
 
 pytestmark = pytest.mark.integration
 GROUP = "customer_billing"
-
-
-def hours_ago(n: int) -> str:
-    return (datetime.now(UTC) - timedelta(hours=n)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def billing(ids, times, charges) -> pl.DataFrame:
-    n = len(ids)
-    return pl.DataFrame(
-        {
-            "customer_id": ids,
-            "event_time": times,
-            "monthly_charges": charges,
-            "late_payments_90d": [1] * n,
-            "payment_method": ["card"] * n,
-            "discount_pct": [None] * n,
-        },
-        schema_overrides={"discount_pct": pl.Float64},
-    )
 
 
 @pytest.fixture(params=["local", "sagemaker"])

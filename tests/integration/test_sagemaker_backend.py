@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
@@ -14,27 +14,9 @@ from ml_platform.feature_store.offline import write_offline
 from ml_platform.feature_store.records import validate_records
 from ml_platform.feature_store.sagemaker import SageMakerFeatureStore
 from ml_platform_local.churn_data import GROUPS, generate
+from tests.factories import billing, hours_ago
 
 pytestmark = pytest.mark.integration
-
-
-def hours_ago(n: int) -> str:
-    return (datetime.now(UTC) - timedelta(hours=n)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def billing(ids, times, charges) -> pl.DataFrame:
-    n = len(ids)
-    return pl.DataFrame(
-        {
-            "customer_id": ids,
-            "event_time": times,
-            "monthly_charges": charges,
-            "late_payments_90d": [1] * n,
-            "payment_method": ["card"] * n,
-            "discount_pct": [None] * n,
-        },
-        schema_overrides={"discount_pct": pl.Float64},
-    )
 
 
 @pytest.fixture

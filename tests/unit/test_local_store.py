@@ -13,28 +13,9 @@ import pytest
 from ml_platform.errors import FeatureStoreError, RecordValidationError, SpecError
 from ml_platform.feature_store.local import LocalFeatureStore, LocalOnlineStore
 from tests.conftest import tree_digest
+from tests.factories import activity, hours_ago
 
 pytestmark = pytest.mark.unit
-
-
-def activity(ids, times, sessions) -> pl.DataFrame:
-    n = len(ids)
-    return pl.DataFrame(
-        {
-            "customer_id": ids,
-            "event_time": times,
-            "sessions_7d": sessions,
-            "minutes_7d": [1.5] * n,
-            "support_tickets_30d": [0] * n,
-            "days_since_last_login": [None] * n,
-        },
-        schema_overrides={"days_since_last_login": pl.Int64},
-    )
-
-
-def recent(hours_ago: int) -> str:
-    ts = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    return (ts - timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @pytest.fixture
@@ -67,10 +48,10 @@ def test_offline_layout_and_columns_match_sagemaker(store, tmp_path):
 
 
 def test_online_store_keeps_the_newest_event_time(store):
-    store.ingest("customer_activity", activity(["C1"], [recent(1)], [10]))
-    store.ingest("customer_activity", activity(["C1"], [recent(5)], [99]))  # older: ignored online
+    store.ingest("customer_activity", activity(["C1"], [hours_ago(1)], [10]))
+    store.ingest("customer_activity", activity(["C1"], [hours_ago(5)], [99]))  # older: ignored online
     assert store.get_record("customer_activity", "C1")["sessions_7d"] == 10
-    store.ingest("customer_activity", activity(["C1"], [recent(1)], [11]))  # same time: replaces
+    store.ingest("customer_activity", activity(["C1"], [hours_ago(1)], [11]))  # same time: replaces
     assert store.get_record("customer_activity", "C1")["sessions_7d"] == 11
     # both writes are in the offline store (it keeps history)
     assert store.read_offline("customer_activity").height == 3
@@ -78,21 +59,24 @@ def test_online_store_keeps_the_newest_event_time(store):
 
 def test_within_one_file_the_latest_event_wins_online(store):
     store.ingest(
-        "customer_activity", activity(["C1", "C1", "C1"], [recent(2), recent(1), recent(3)], [1, 2, 3])
+        "customer_activity",
+        activity(["C1", "C1", "C1"], [hours_ago(2), hours_ago(1), hours_ago(3)], [1, 2, 3]),
     )
     assert store.get_record("customer_activity", "C1")["sessions_7d"] == 2
 
 
 def test_expired_online_records_are_not_returned(store):
-    store.ingest("customer_activity", activity(["OLD", "NEW"], ["2020-01-01T00:00:00Z", recent(1)], [1, 2]))
+    store.ingest(
+        "customer_activity", activity(["OLD", "NEW"], ["2020-01-01T00:00:00Z", hours_ago(1)], [1, 2])
+    )
     assert store.get_record("customer_activity", "OLD") is None
     assert set(store.batch_get_records("customer_activity", ["OLD", "NEW", "NONE"])) == {"NEW"}
 
 
 def test_bad_row_leaves_both_stores_byte_for_byte_unchanged(store, tmp_path):
-    store.ingest("customer_activity", activity(["C1"], [recent(1)], [1]))
+    store.ingest("customer_activity", activity(["C1"], [hours_ago(1)], [1]))
     before = tree_digest(tmp_path / "fs")
-    bad = activity(["C2", "C3", "C4"], [recent(1)] * 3, [1, 2, 3]).with_columns(
+    bad = activity(["C2", "C3", "C4"], [hours_ago(1)] * 3, [1, 2, 3]).with_columns(
         pl.Series("sessions_7d", ["1", "two", "3"])
     )
     with pytest.raises(RecordValidationError, match=r"row 2, column 'sessions_7d'"):
@@ -102,7 +86,7 @@ def test_bad_row_leaves_both_stores_byte_for_byte_unchanged(store, tmp_path):
 
 
 def test_failed_online_write_removes_offline_files(store, tmp_path, monkeypatch):
-    store.ingest("customer_activity", activity(["C1"], [recent(1)], [1]))
+    store.ingest("customer_activity", activity(["C1"], [hours_ago(1)], [1]))
     before = tree_digest(tmp_path / "fs")
 
     def broken(*args, **kwargs):
@@ -110,12 +94,12 @@ def test_failed_online_write_removes_offline_files(store, tmp_path, monkeypatch)
 
     monkeypatch.setattr(LocalOnlineStore, "_upsert", broken)
     with pytest.raises(Exception, match="nothing was written"):
-        store.ingest("customer_activity", activity(["C2"], [recent(2)], [5]))
+        store.ingest("customer_activity", activity(["C2"], [hours_ago(2)], [5]))
     assert tree_digest(tmp_path / "fs") == before
 
 
 def test_delete_record_hides_it_online_and_offline(store):
-    store.ingest("customer_activity", activity(["C1", "C2"], [recent(3), recent(3)], [1, 2]))
+    store.ingest("customer_activity", activity(["C1", "C2"], [hours_ago(3), hours_ago(3)], [1, 2]))
     store.delete_record("customer_activity", "C1", datetime.now(UTC).replace(microsecond=0))
     assert store.get_record("customer_activity", "C1") is None
     snap = pl.concat(list(store.snapshot("customer_activity")))
@@ -146,7 +130,7 @@ def test_offline_roundtrip_equals_in_memory_join(store):
 
 def test_unknown_group_is_a_clear_error(store):
     with pytest.raises(SpecError, match="unknown feature group 'nope'"):
-        store.ingest("nope", activity(["C1"], [recent(1)], [1]))
+        store.ingest("nope", activity(["C1"], [hours_ago(1)], [1]))
 
 
 def test_a_corrupt_offline_file_is_named_in_the_error(store):

@@ -64,6 +64,27 @@ def _at_least_one(value: int) -> bool:
 
 
 @dataclass(frozen=True, kw_only=True)
+class JobSettings:
+    """The settings both jobs take: which model spec, in which environment, tracked where.
+
+    ``TrainingSettings`` and ``InferenceSettings`` add their own; each field is a setting
+    (``MLP_<NAME>``, ``--<name>``, and a hyperparameter for training).
+    """
+
+    model: str = st.setting("", st.text, "model spec to run (models/<model>.yaml)")
+    model_spec_sha256: str = st.setting(
+        "", st.text, "expected sha256 of the model spec file (set by the pipeline)"
+    )
+    environment: str = st.setting(
+        "local", st.text, "environment name (experiment and lineage)", choices=ENVIRONMENTS
+    )
+    data_uri: str = st.setting("", st.text, "the environment's data location: {data_uri} in the spec's URIs")
+    mlflow_tracking_uri: str = st.setting(
+        "", st.text, "sqlite:///..., http(s)://... or a SageMaker MLflow ARN (default: local SQLite)"
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
 class FeatureStoreSettings:
     """Which feature store backend to use and where it lives (``MLP_FEATURE_*`` variables).
 

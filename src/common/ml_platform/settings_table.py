@@ -107,6 +107,16 @@ def setting(default: Any, parse: Callable[[str], Any], help: str, **options: Any
     return dataclasses.field(default=default, repr=not declared.secret, metadata={_SETTING: declared})
 
 
+def share(default: float, help: str) -> Any:
+    """A setting that is a share or a probability: a number in [0, 1]."""
+    return setting(default, number, help, check=lambda v: 0 <= v <= 1, requirement="in [0, 1]")
+
+
+def count(default: int, help: str) -> Any:
+    """A setting that counts something: a whole number >= 1."""
+    return setting(default, integer, help, check=lambda v: v >= 1, requirement=">= 1")
+
+
 def from_field(declared: Field) -> Any:
     """A dataclass field for a setting declared elsewhere (e.g. a shared hyperparameter)."""
     return dataclasses.field(

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ml_platform import settings_table as st
-from ml_platform.config import ENVIRONMENTS
+from ml_platform.config import JobSettings
 from ml_platform.errors import ConfigError
 from ml_platform.model_specs import ModelSpec, load_job_model, resolve_spec_uri
 from ml_platform.settings_table import Field
@@ -36,13 +36,7 @@ def execution_time(value: str) -> datetime | None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class InferenceSettings:
-    model: str = st.setting("", st.text, "model spec to score (models/<model>.yaml)")
-    model_spec_sha256: str = st.setting(
-        "", st.text, "expected sha256 of the model spec file (set by the pipeline)"
-    )
-    environment: str = st.setting("local", st.text, "environment name", choices=ENVIRONMENTS)
-    data_uri: str = st.setting("", st.text, "the environment's data location: {data_uri} in the spec's URIs")
+class InferenceSettings(JobSettings):
     model_name: str = st.setting("", st.text, "registered model to score with (default: the spec's)")
     model_alias: str = st.setting(
         "champion", st.text, "registry alias to load (ignored when model_version is set)"
@@ -50,9 +44,6 @@ class InferenceSettings:
     model_version: str = st.setting("", st.text, "load this version instead of the alias")
     model_stage: str = st.setting(
         "", st.text, "DEPRECATED: load the latest version in this stage (old registries only)"
-    )
-    mlflow_tracking_uri: str = st.setting(
-        "", st.text, "sqlite:///..., http(s)://... or a SageMaker MLflow ARN (default: local SQLite)"
     )
     entity_list_uri: str = st.setting(
         "",
@@ -67,30 +58,13 @@ class InferenceSettings:
     execution_start_time: datetime | None = st.setting(
         None, execution_time, "pipeline execution start (set by the pipeline); the default as_of"
     )
-    batch_size: int = st.setting(
-        50_000, st.integer, "rows per scoring batch", check=lambda v: v >= 1, requirement=">= 1"
-    )
-    chunk_rows: int = st.setting(
+    batch_size: int = st.count(50_000, "rows per scoring batch")
+    chunk_rows: int = st.count(
         1_000_000,
-        st.integer,
         "population read and scored per pass (bounds memory; larger populations take several passes)",
-        check=lambda v: v >= 1,
-        requirement=">= 1",
     )
-    max_skipped_share: float = st.setting(
-        0.2,
-        st.number,
-        "fail when more of the population is skipped",
-        check=lambda v: 0 <= v <= 1,
-        requirement="in [0, 1]",
-    )
-    threshold: float = st.setting(
-        0.5,
-        st.number,
-        "score at or above which predicted_label is 1",
-        check=lambda v: 0 <= v <= 1,
-        requirement="in [0, 1]",
-    )
+    max_skipped_share: float = st.share(0.2, "fail when more of the population is skipped")
+    threshold: float = st.share(0.5, "score at or above which predicted_label is 1")
     kafka_bootstrap_servers: str = st.setting("", st.text, "broker list host:port[,host:port]")
     kafka_topic: str = st.setting("", st.text, "topic the predictions go to (default: the spec's)")
     kafka_create_topic: bool = st.setting(

@@ -110,22 +110,6 @@ def load_repo_model(repo: Path, model: str) -> ModelSpec:
     return load_model(repo / "models", model, SpecRegistry.from_directory(repo / "feature_groups"))
 
 
-def parameter_values(
-    repo: Path,
-    pipeline: str,
-    environment: str,
-    overrides: list[str],
-    *,
-    model: str,
-    settings: dict[str, Any] | None = None,
-) -> dict[str, str]:
-    """Every parameter pipelines/parameters.json gives a value (empty ones left to the default),
-    then ``--set`` overrides. ``settings`` replaces keys of the environment's settings."""
-    path = settings_file(repo, environment)
-    tfvars = {**read_settings(path), **(settings or {})}
-    return _values(repo, path, tfvars, pipeline, overrides, model=model)
-
-
 def _values(
     repo: Path, path: Path, tfvars: dict[str, Any], pipeline: str, overrides: list[str], *, model: str
 ) -> dict[str, str]:

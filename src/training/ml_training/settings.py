@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ml_platform import settings_table as st
-from ml_platform.config import ENVIRONMENTS
+from ml_platform.config import JobSettings
 from ml_platform.errors import ConfigError
 from ml_platform.estimators import ESTIMATORS, HIGHER_IS_BETTER, HYPERPARAMETERS, SPLITS
 from ml_platform.model_specs import ModelSpec, load_job_model, resolve_spec_uri
@@ -27,20 +27,12 @@ HYPER = {f.name: f for f in HYPERPARAMETERS}
 
 
 @dataclass(frozen=True, kw_only=True)
-class TrainingSettings:
-    model: str = st.setting("", st.text, "model spec to train (models/<model>.yaml)")
-    model_spec_sha256: str = st.setting(
-        "", st.text, "expected sha256 of the model spec file (set by the pipeline)"
-    )
+class TrainingSettings(JobSettings):
     overrides: str = st.setting(
         "{}",
         st.text,
         'JSON object of training settings for this run, e.g. {"n_estimators": 300} (TrainingOverrides)',
     )
-    environment: str = st.setting(
-        "local", st.text, "environment name (experiment and lineage)", choices=ENVIRONMENTS
-    )
-    data_uri: str = st.setting("", st.text, "the environment's data location: {data_uri} in the spec's URIs")
     labels_uri: str = st.setting(
         "", st.text, "labels file (Parquet or CSV), local path or s3://bucket/key (default: the spec's)"
     )
@@ -70,9 +62,7 @@ class TrainingSettings:
         requirement="in (0, 1] or none",
     )
     seed: int = st.setting(42, st.integer, "random seed")
-    min_rows: int = st.setting(
-        200, st.integer, "validation: minimum training rows", check=lambda v: v >= 1, requirement=">= 1"
-    )
+    min_rows: int = st.count(200, "validation: minimum training rows")
     min_class_share: float = st.setting(
         0.05,
         st.number,
@@ -80,13 +70,7 @@ class TrainingSettings:
         check=lambda v: 0 <= v < 0.5,
         requirement="in [0, 0.5)",
     )
-    max_null_ratio: float = st.setting(
-        0.6,
-        st.number,
-        "validation: maximum null share per feature",
-        check=lambda v: 0 <= v <= 1,
-        requirement="in [0, 1]",
-    )
+    max_null_ratio: float = st.share(0.6, "validation: maximum null share per feature")
     promotion_metric: str = st.setting(
         "roc_auc", st.text, "metric of the promotion gate", choices=tuple(HIGHER_IS_BETTER)
     )
@@ -112,9 +96,6 @@ class TrainingSettings:
         "", st.text, "registered model name (default: the spec's registered_model_name)"
     )
     experiment_name: str = st.setting("", st.text, "MLflow experiment (default: ml-platform-<environment>)")
-    mlflow_tracking_uri: str = st.setting(
-        "", st.text, "sqlite:///..., http(s)://... or a SageMaker MLflow ARN (default: local SQLite)"
-    )
     image_uri: str = st.setting("", st.text, "lineage: image the job runs in")
     pipeline_execution_arn: str = st.setting("", st.text, "lineage: SageMaker pipeline execution")
     git_sha: str = st.setting("", st.text, "lineage: source revision")
