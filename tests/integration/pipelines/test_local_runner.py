@@ -34,6 +34,30 @@ def request(pairs: dict[str, str]) -> dict:
     return {"PipelineParameters": [{"Name": k, "Value": v} for k, v in pairs.items()]}
 
 
+def regate_alone(common: dict, runner_env: str, tmp_path, capsys) -> str:
+    """Selective execution of PromoteModel: no training, version 1 judged again (on a floor no
+    model reaches, so it is not promoted, and the champion alias stays where it was)."""
+    again = {
+        **request(
+            {**common, "PromoteModelVersion": "1", "TrainingOverrides": '{"promotion_floor": "0.999"}'}
+        ),
+        "SelectiveExecutionConfig": {"SelectedSteps": [{"StepName": "PromoteModel"}]},
+    }
+    rerun = run_pipeline(
+        REPO_ROOT / "pipelines" / "training.json", again, work=tmp_path / "runs", repo=REPO_ROOT
+    )
+    assert [(s["step"], s["status"]) for s in rerun.statuses] == [("PromoteModel", "Succeeded")]
+    out = capsys.readouterr().out
+    assert "- TrainModel skipped (not selected)" in out
+    client = MlflowClient()
+    tags = client.get_model_version("churn-classifier", "1").tags
+    assert (tags["gate.promoted"], tags["gate.floor"]) == ("False", "0.999")
+    assert "does not clear the floor" in tags["gate.reason"]
+    assert str(client.get_model_version_by_alias("churn-classifier", "champion").version) == "1"
+    assert len(client.search_model_versions("name = 'churn-classifier'")) == 1  # nothing trained
+    return out
+
+
 def test_both_pipelines_run_locally(local_platform, kafka_broker, runner_env, tmp_path, capsys):
     common = {
         "Environment": "local",
@@ -72,6 +96,7 @@ def test_both_pipelines_run_locally(local_platform, kafka_broker, runner_env, tm
     assert client.get_run(version.run_id).data.params["n_estimators"] == "30"  # the override reached the job
     assert version.tags["gate.promoted"] == "True"  # PromoteModel's decision, not TrainModel's
     assert version.tags["gate.champion_version"] == ""  # the first version: no champion to beat
+    earlier = regate_alone(common, runner_env, tmp_path, capsys)
 
     topic = f"runner-{uuid.uuid4().hex[:8]}"
     inference = run_pipeline(
@@ -90,43 +115,12 @@ def test_both_pipelines_run_locally(local_platform, kafka_broker, runner_env, tm
         repo=REPO_ROOT,
     )
     assert [(s["step"], s["status"]) for s in inference.statuses] == [("BatchInference", "Succeeded")]
-    out = capsys.readouterr().out
+    out = earlier + capsys.readouterr().out
     assert "✔ TrainModel succeeded in" in out and "✔ BatchInference succeeded in" in out
     assert "[BatchInference/algo-2]" in out  # both instances' logs streamed
     keys = [m.key().decode() for m in consume_all(kafka_broker.bootstrap_servers, topic)]
     assert len(keys) == len(set(keys))
     assert set(keys) == expected_population(local_platform)
-
-
-def test_the_gate_reruns_alone_for_a_registered_version(local_platform, runner_env, tmp_path, capsys):
-    """Selective execution of PromoteModel: no training, the given version judged again (here on a
-    floor no model reaches, so it is not promoted, and the champion alias stays where it was)."""
-    common = {"FeatureStoreBackend": "local", "MlflowTrackingUri": runner_env, "Model": "churn"}
-    overrides = '{"n_estimators": "10"}'
-    run_pipeline(
-        REPO_ROOT / "pipelines" / "training.json",
-        request({**common, "LabelsUri": str(local_platform.labels), "TrainingOverrides": overrides}),
-        work=tmp_path / "runs",
-        repo=REPO_ROOT,
-    )
-    again = {
-        **request(
-            {**common, "PromoteModelVersion": "1", "TrainingOverrides": '{"promotion_floor": "0.999"}'}
-        ),
-        "SelectiveExecutionConfig": {"SelectedSteps": [{"StepName": "PromoteModel"}]},
-    }
-    rerun = run_pipeline(
-        REPO_ROOT / "pipelines" / "training.json", again, work=tmp_path / "runs", repo=REPO_ROOT
-    )
-    assert [(s["step"], s["status"]) for s in rerun.statuses] == [("PromoteModel", "Succeeded")]
-    assert "- TrainModel skipped (not selected)" in capsys.readouterr().out
-    mlflow.set_tracking_uri(runner_env)
-    client = MlflowClient()
-    tags = client.get_model_version("churn-classifier", "1").tags
-    assert (tags["gate.promoted"], tags["gate.floor"]) == ("False", "0.999")
-    assert "does not clear the floor" in tags["gate.reason"]
-    assert str(client.get_model_version_by_alias("churn-classifier", "champion").version) == "1"
-    assert len(client.search_model_versions("name = 'churn-classifier'")) == 1  # nothing trained
 
 
 def test_failing_step_stops_the_run_with_its_reason(local_platform, runner_env, tmp_path):
