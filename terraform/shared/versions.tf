@@ -1,5 +1,5 @@
-# The Terraform and provider versions of every module, in one file: each module's versions.tf
-# is a link to it. 1.9 for validations that refer to other variables.
+# The Terraform and provider versions of every module and environment root, in one file: their
+# versions.tf is a link to it. 1.9 for validations that refer to other variables.
 terraform {
   required_version = ">= 1.9"
 

@@ -1,0 +1,1 @@
+../staging/providers.tf
