@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from ml_platform.config import state_dir
 from ml_platform.errors import ConfigError, MLPlatformError
@@ -31,15 +31,18 @@ def container_root(root: Path | str | None = None) -> Path:
 
 
 @dataclass(frozen=True)
-class TrainingPaths:
-    """The training container's paths under one remappable root (model, output/data, output/failure:
-    https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-training-algo-output.html)."""
-
+class _ContainerPaths:
     root: Path
 
     @classmethod
-    def resolve(cls, root: Path | str | None = None) -> TrainingPaths:
+    def resolve(cls, root: Path | str | None = None) -> Self:
+        """Under ``root``, else the root :func:`container_root` finds."""
         return cls(container_root(root))
+
+
+class TrainingPaths(_ContainerPaths):
+    """The training container's paths under one remappable root (model, output/data, output/failure:
+    https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-training-algo-output.html)."""
 
     @property
     def hyperparameters(self) -> Path:
@@ -58,16 +61,9 @@ class TrainingPaths:
         return self.root / "output" / "failure"
 
 
-@dataclass(frozen=True)
-class ProcessingPaths:
+class ProcessingPaths(_ContainerPaths):
     """The processing container's paths under one remappable root (config/resourceconfig.json:
     https://docs.aws.amazon.com/sagemaker/latest/dg/build-your-own-processing-container.html)."""
-
-    root: Path
-
-    @classmethod
-    def resolve(cls, root: Path | str | None = None) -> ProcessingPaths:
-        return cls(container_root(root))
 
     @property
     def output_dir(self) -> Path:

@@ -85,7 +85,7 @@ def _promote(args: argparse.Namespace, paths: TrainingPaths) -> int:
     code, decision = run_job(job, ProcessingPaths(paths.root).message_file)
     if code:
         return code
-    print(json.dumps({"model": args.model or "", **asdict(decision)}))
+    print(json.dumps(asdict(decision)))
     return 0
 
 

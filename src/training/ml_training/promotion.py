@@ -28,7 +28,7 @@ from ml_platform.model_input import to_model_input
 from ml_platform.specs import FeatureSpec
 from ml_platform.tracking import TrackingSettings
 from ml_training.evaluate import metrics as compute_metrics
-from ml_training.registry import CHAMPION, GateDecision, connect, current_champion, decide
+from ml_training.registry import CHAMPION, GateDecision, current_champion, decide
 from ml_training.settings import TrainingSettings
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,8 @@ def gate(settings: TrainingSettings, version: str) -> GateDecision:
 def run_promotion(settings: TrainingSettings) -> GateDecision:
     """The PromoteModel step: connect to MLflow, find the version, gate it."""
     tracking = TrackingSettings.from_env(uri=settings.mlflow_tracking_uri or None)
-    connect(tracking, settings.experiment)
+    tracking.check_reachable()  # fails fast; the gate creates no experiment or run
+    mlflow.set_tracking_uri(tracking.uri)
     version = find_version(
         MlflowClient(), settings.model_name, settings.model_version, settings.pipeline_execution_arn
     )
