@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Write the inputs and outputs tables of every Terraform module's README from its variables.tf
-(then tags.tf, the shared `tags` input) and outputs.tf (between the terraform-docs markers), or check that they are current.
+"""Write the inputs and outputs tables of every Terraform module's README, and of the environment
+root's (terraform/staging, whose inputs are the tfvars keys), from its variables.tf (then tags.tf,
+the shared `tags` input) and outputs.tf (between the terraform-docs markers), or check that they
+are current.
 
     render_module_docs.py           rewrite the tables
     render_module_docs.py --check   exit 1, naming the README, when a table differs
@@ -70,6 +72,13 @@ def rendered(readme: Path, module: Path) -> str:
     return text.rstrip() + "\n\n" + block + "\n"
 
 
+def documented(modules: Path) -> list[Path]:
+    """The folders whose README carries the tables: each module, then the environment root."""
+    found = sorted(p for p in modules.iterdir() if (p / "variables.tf").is_file())
+    root = modules.parent / "staging"
+    return [*found, root] if (root / "variables.tf").is_file() else found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -80,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modules", type=Path, default=MODULES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     stale = []
-    for module in sorted(p for p in args.modules.iterdir() if (p / "variables.tf").is_file()):
+    for module in documented(args.modules):
         readme = module / "README.md"
         want = rendered(readme, module)
         if want != readme.read_text():

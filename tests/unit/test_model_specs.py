@@ -153,7 +153,8 @@ def test_a_changed_spec_is_refused_against_the_deployed_hash(tmp_path, specs):
 
 
 def test_the_terraform_module_fixtures_are_valid_specs():
-    """The modules' own fixture specs (their examples and tests use them) stay valid platform specs."""
+    """The Terraform tests' own fixture specs (modules' examples and tests, the environment root's test)
+    stay valid platform specs."""
     from ml_platform.model_specs import ModelRegistry
     from ml_platform.specs import SpecRegistry
     from tests.conftest import REPO_ROOT
@@ -161,5 +162,7 @@ def test_the_terraform_module_fixtures_are_valid_specs():
     modules = REPO_ROOT / "terraform" / "modules"
     groups = SpecRegistry.from_directory(modules / "feature_store" / "tests" / "fixtures")
     assert sorted(groups) == ["archive_only", "events_hourly"]
-    models = ModelRegistry.from_directory(modules / "platform" / "tests" / "fixtures" / "models", groups)
+    models = ModelRegistry.from_directory(
+        modules.parent / "staging" / "tests" / "fixtures" / "models", groups
+    )
     assert list(models) == ["device-alerts"]

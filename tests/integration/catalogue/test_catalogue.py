@@ -777,7 +777,7 @@ def terraform_tag_only_image(ctx):
 @case(
     "Terraform",
     "a role ARN that is not the one Terraform creates",
-    "sagemaker_role_arn in terraform.tfvars is arn:aws:iam::123456789012:role/ml-platform-staging-sagemaker, not the role Terraform creates: set it to arn:aws:iam::123456789012:role/ml-platform-staging-sagemaker-execution.",
+    "sagemaker_role_arn in terraform.tfvars is arn:aws:iam::123456789012:role/ml-platform-staging-sagemaker, not the value Terraform creates: set it to arn:aws:iam::123456789012:role/ml-platform-staging-sagemaker-execution.",
     unchanged="Terraform state",
 )
 def terraform_wrong_role_arn(ctx):

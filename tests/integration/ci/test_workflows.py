@@ -119,7 +119,7 @@ def test_main_tests_then_builds_with_the_script_then_applies_staging():
     assert jobs["ci"]["uses"] == "./.github/workflows/ci.yml"
     # A first deploy: the repositories (and the key they use) exist before the first push.
     assert jobs["bootstrap"]["needs"] == "ci" and jobs["build-push"]["needs"] == "bootstrap"
-    assert "apply -input=false -auto-approve -target=module.platform.module.ecr" in " ".join(
+    assert "apply -input=false -auto-approve -target=module.ecr" in " ".join(
         run_text(jobs["bootstrap"]).replace("\\\n", " ").split()
     )
     assert "scripts/build_push_ecr.sh all --environment staging" in run_text(jobs["build-push"])

@@ -87,10 +87,19 @@ def test_environment_validates_with_the_real_provider(environment, tmp_path):
 
 @needs_mirror
 @pytest.mark.parametrize(
-    "module", ["ecr", "feature_store", "iam", "pipelines", "platform", "storage", "vpc_endpoints"]
+    "module",
+    [
+        "modules/ecr",
+        "modules/feature_store",
+        "modules/iam",
+        "modules/pipelines",
+        "modules/storage",
+        "modules/vpc_endpoints",
+        "staging",
+    ],
 )
-def test_module_tests_pass(module, tmp_path):
-    cwd = TF_DIR / "modules" / module
+def test_terraform_tests_pass(module, tmp_path):
+    cwd = TF_DIR / module
     init(cwd, tmp_path)
     result = terraform("test", cwd=cwd, data_dir=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -349,10 +358,12 @@ def test_plans_create_one_pipeline_pair_per_model_and_schedules_equal_manual_run
 @pytest.mark.slow
 def test_a_schedule_parameter_missing_from_terraform_is_found(aws, tmp_path):
     root = filled_copy(tmp_path, aws, "staging")
-    platform = tmp_path / "terraform" / "modules" / "platform" / "main.tf"
+    platform = root / "main.tf"
     text = platform.read_text()
     assert "    kafka_bootstrap_servers  = var.kafka_bootstrap_servers\n" in text
-    platform.write_text(text.replace("    kafka_bootstrap_servers  = var.kafka_bootstrap_servers\n", ""))
+    platform.write_text(
+        text.replace("    kafka_bootstrap_servers  = var.kafka_bootstrap_servers\n", "", 1)
+    )  # local.settings
     problems = parameter_differences(
         plan_json(root, tmp_path / "data"), tmp_path, "staging", tmp_path / "params"
     )

@@ -34,7 +34,7 @@ def test_endpoints_cover_what_the_jobs_call_in_the_jobs_subnets(aws, tmp_path, e
         tmp_path, aws, environment, create_vpc_endpoints=True, vpc_id=vpc, vpc_route_table_ids=[route_table]
     )
     after = planned(plan_json(root, tmp_path / "data"))
-    endpoints = [v for k, v in after.items() if ".module.vpc_endpoints[0].aws_vpc_endpoint." in k]
+    endpoints = [v for k, v in after.items() if k.startswith("module.vpc_endpoints[0].aws_vpc_endpoint.")]
     interface = [e for e in endpoints if e["vpc_endpoint_type"] == "Interface"]
     assert {e["service_name"] for e in interface} == CALLED | extra
     assert all(e["subnet_ids"] == [f"subnet-{FILLED}"] and e["vpc_id"] == vpc for e in interface)

@@ -37,25 +37,36 @@ mock_provider "aws" {
   }
 }
 
+# The environment root as `terraform apply` runs it here: terraform test reads terraform.tfvars
+# too, and these replace its example values (account 123456789012 is the mocked one; no VPC).
 variables {
+  job_subnet_ids           = []
+  job_security_group_ids   = []
+  kafka_security_protocol  = "PLAINTEXT"
+  kafka_sasl_mechanism     = ""
+  kafka_cluster_arn        = ""
   environment              = "staging"
-  feature_specs_dir        = "../../../feature_groups"
-  model_specs_dir          = "../../../models"
-  pipeline_definitions_dir = "../../../pipelines"
-  training_image_uri       = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-staging-training@sha256:abc"
-  inference_image_uri      = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-staging-inference@sha256:def"
+  aws_region               = "us-east-1"
+  training_image_uri       = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-staging-training@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+  inference_image_uri      = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-staging-inference@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
   training_instance_type   = "ml.m5.large"
   inference_instance_type  = "ml.m5.large"
   training_hyperparameters = { churn = { n_estimators = "200", max_depth = "12" } }
   kafka_bootstrap_servers  = "b-1.example:9098"
   mlflow_tracking_uri      = "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/ml-platform-staging"
+  sagemaker_role_arn       = "arn:aws:iam::123456789012:role/ml-platform-staging-sagemaker-execution"
+  feature_group_prefix     = "ml-platform-staging-"
+  kms_key_id               = "alias/ml-platform-staging"
+  data_uri                 = "s3://ml-platform-staging-data-123456789012"
+  model_output_s3_uri      = "s3://ml-platform-staging-models-123456789012/training"
+  report_s3_uri            = "s3://ml-platform-staging-models-123456789012/inference-reports"
 }
 
 run "environment_from_specs_and_definitions" {
   command = apply
 
   assert {
-    condition     = toset(keys(module.feature_store.feature_group_names)) == toset([for f in fileset("../../../feature_groups", "*.yaml") : trimsuffix(f, ".yaml")])
+    condition     = toset(keys(module.feature_store.feature_group_names)) == toset([for f in fileset("../../feature_groups", "*.yaml") : trimsuffix(f, ".yaml")])
     error_message = "one feature group per spec file"
   }
 
@@ -65,12 +76,12 @@ run "environment_from_specs_and_definitions" {
   }
 
   assert {
-    condition     = module.pipelines.schedule_expressions["churn-training"] == yamldecode(file("../../../models/churn.yaml")).schedules.training
+    condition     = module.pipelines.schedule_expressions["churn-training"] == yamldecode(file("../../models/churn.yaml")).schedules.training
     error_message = "schedules use the model spec's cron expressions"
   }
 
   assert {
-    condition     = length(module.pipelines.pipeline_arns) == 2 * length(fileset("../../../models", "*.yaml"))
+    condition     = length(module.pipelines.pipeline_arns) == 2 * length(fileset("../../models", "*.yaml"))
     error_message = "a training and an inference pipeline per model spec"
   }
 
@@ -80,7 +91,7 @@ run "environment_from_specs_and_definitions" {
   }
 
   assert {
-    condition     = local.pipelines["churn-inference"].parameters["ModelSpecSha256"] == filesha256("../../../models/churn.yaml")
+    condition     = local.pipelines["churn-inference"].parameters["ModelSpecSha256"] == filesha256("../../models/churn.yaml")
     error_message = "the pipelines carry the spec file's sha256"
   }
 }
@@ -139,20 +150,32 @@ run "unknown_environment_is_refused" {
   expect_failures = [var.environment]
 }
 
-run "minimal_example_plans" {
+# The smallest environment: the feature store module's fixture groups and one fixture model.
+run "an_environment_of_other_specs_plans" {
   command = plan
 
-  module {
-    source = "./examples/minimal"
+  variables {
+    feature_specs_dir = "../modules/feature_store/tests/fixtures"
+    model_specs_dir   = "tests/fixtures/models"
   }
 
   assert {
-    condition     = toset(keys(module.platform.feature_group_names)) == toset(["events_hourly", "archive_only"])
-    error_message = "the example deploys the fixture groups"
+    condition     = toset(keys(module.feature_store.feature_group_names)) == toset(["events_hourly", "archive_only"])
+    error_message = "the fixture groups are deployed"
   }
 
   assert {
-    condition     = toset(keys(module.platform.pipeline_arns)) == toset(["device-alerts-training", "device-alerts-inference"])
+    condition     = toset(keys(local.pipelines)) == toset(["device-alerts-training", "device-alerts-inference"])
     error_message = "a training and an inference pipeline for the fixture model"
   }
+}
+
+run "a_setting_unlike_what_terraform_creates_is_refused" {
+  command = plan
+
+  variables {
+    data_uri = "s3://some-other-bucket"
+  }
+
+  expect_failures = [terraform_data.settings]
 }
