@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the inputs and outputs tables of every Terraform module's README, and of the environment
-root's (terraform/staging, whose inputs are the tfvars keys), from its variables.tf (then tags.tf,
-the shared `tags` input) and outputs.tf (between the terraform-docs markers), or check that they
+root's (terraform/staging, whose inputs are the tfvars keys), from its variables.tf (then the
+shared inputs linked from terraform/shared, tags last) and outputs.tf (between the terraform-docs markers), or check that they
 are current.
 
     render_module_docs.py           rewrite the tables
@@ -24,6 +24,7 @@ from hcl2.utils import SerializationOptions
 
 REPO = Path(__file__).resolve().parents[1]
 MODULES = REPO / "terraform" / "modules"
+NOT_INPUTS = ("variables.tf", "tags.tf", "main.tf", "outputs.tf", "versions.tf", "providers.tf", "backend.tf")
 BEGIN, END = "<!-- BEGIN_TF_DOCS -->", "<!-- END_TF_DOCS -->"
 OPTIONS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False)
 
@@ -49,10 +50,19 @@ def _default(body: dict) -> str:
     return f"`{_cell(json.dumps(body['default']))}`"
 
 
+def input_files(module: Path) -> list[Path]:
+    """Where the inputs are declared: variables.tf, then the shared inputs linked from
+    terraform/shared (name_prefix.tf, kms_key.tf, tags.tf), tags last."""
+    shared = sorted(
+        p for p in module.glob("*.tf") if p.is_symlink() and p.name not in ("versions.tf", "tags.tf")
+    )
+    return [module / "variables.tf", *shared, module / "tags.tf"]
+
+
 def tables(module: Path) -> str:
     """The inputs and outputs tables of ``module``, in file order."""
     lines = [BEGIN, "## Inputs", "", "| name | description | type | default |", "|---|---|---|---|"]
-    inputs = [*_blocks(module / "variables.tf", "variable"), *_blocks(module / "tags.tf", "variable")]
+    inputs = [block for path in input_files(module) for block in _blocks(path, "variable")]
     for name, body in inputs:
         kind = _cell(_type(body.get("type")))
         lines.append(f"| `{name}` | {_cell(body.get('description', ''))} | `{kind}` | {_default(body)} |")

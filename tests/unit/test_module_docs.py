@@ -30,7 +30,14 @@ def table_names(readme: str, heading: str) -> list[str]:
 @pytest.mark.parametrize("module", DOCUMENTED, ids=lambda p: p.name)
 def test_readme_tables_name_every_variable_and_output_in_order(module):
     readme = (module / "README.md").read_text()
-    inputs = declared(module / "variables.tf", "variable") + declared(module / "tags.tf", "variable")
+    linked = sorted(
+        p for p in module.glob("*.tf") if p.is_symlink() and p.name not in ("versions.tf", "tags.tf")
+    )
+    inputs = [
+        name
+        for path in [module / "variables.tf", *linked, module / "tags.tf"]
+        for name in declared(path, "variable")
+    ]
     assert inputs[-1] == "tags"  # every module takes tags (terraform/shared/tags.tf)
     assert table_names(readme, "Inputs") == inputs
     assert table_names(readme, "Outputs") == declared(module / "outputs.tf", "output")

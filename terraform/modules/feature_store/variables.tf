@@ -23,16 +23,6 @@ variable "offline_store_s3_uri" {
   }
 }
 
-variable "kms_key_arn" {
-  description = "KMS key for the online and offline stores."
-  type        = string
-
-  validation {
-    condition     = can(regex("^arn:aws[a-z-]*:kms:", var.kms_key_arn))
-    error_message = "kms_key_arn must be a KMS key ARN."
-  }
-}
-
 variable "role_arn" {
   description = "Role SageMaker uses to write the offline store."
   type        = string

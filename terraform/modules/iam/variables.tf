@@ -1,13 +1,3 @@
-variable "name_prefix" {
-  description = "Prefix of the role names and of the resources the roles may touch, e.g. ml-platform-staging."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{2,40}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 4-42 characters of lowercase letters, digits and '-'."
-  }
-}
-
 variable "bucket_arns" {
   description = "ARNs of the buckets the jobs read and write."
   type        = list(string)
@@ -15,16 +5,6 @@ variable "bucket_arns" {
   validation {
     condition     = length(var.bucket_arns) > 0 && alltrue([for a in var.bucket_arns : can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9.-]+$", a))])
     error_message = "bucket_arns must be a non-empty list of S3 bucket ARNs (no object paths, no wildcards)."
-  }
-}
-
-variable "kms_key_arn" {
-  description = "The platform's KMS key."
-  type        = string
-
-  validation {
-    condition     = can(regex("^arn:aws[a-z-]*:kms:", var.kms_key_arn))
-    error_message = "kms_key_arn must be a KMS key ARN."
   }
 }
 

@@ -1,13 +1,3 @@
-variable "name_prefix" {
-  description = "Prefix of the pipeline and schedule names, e.g. ml-platform-staging."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{2,40}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 4-42 characters of lowercase letters, digits and '-'."
-  }
-}
-
 variable "definitions_dir" {
   description = "Folder of the pipeline definitions (training.json, inference.json) the local runner also executes."
   type        = string
@@ -30,16 +20,6 @@ variable "scheduler_role_arn" {
   validation {
     condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", var.scheduler_role_arn))
     error_message = "scheduler_role_arn must be an IAM role ARN."
-  }
-}
-
-variable "kms_key_arn" {
-  description = "KMS key for the dead-letter queue and the alert topic."
-  type        = string
-
-  validation {
-    condition     = can(regex("^arn:aws[a-z-]*:kms:", var.kms_key_arn))
-    error_message = "kms_key_arn must be a KMS key ARN."
   }
 }
 

@@ -1,13 +1,3 @@
-variable "name_prefix" {
-  description = "Prefix of the endpoint and security group names, e.g. ml-platform-staging."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{2,40}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 4-42 characters of lowercase letters, digits and '-'."
-  }
-}
-
 variable "vpc_id" {
   description = "The VPC the jobs run in."
   type        = string

@@ -112,7 +112,7 @@ run "creates_an_mlflow_server_when_asked" {
   }
 
   assert {
-    condition     = output.mlflow_tracking_uri == "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/ml-platform-staging-mlflow"
+    condition     = output.platform.mlflow_tracking_uri == "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/ml-platform-staging-mlflow"
     error_message = "the jobs use the created server"
   }
 }

@@ -1,0 +1,1 @@
+../../shared/kms_key.tf
