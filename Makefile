@@ -11,7 +11,7 @@ export MLP_STATE_DIR ?= $(CURDIR)/.mlplatform
 # bytecode every process would recompile mlflow/sklearn on import (~4 s -> ~16 s).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: help sync demo test test-unit test-integration lint format bench bench-smoke clean
+.PHONY: help sync demo test test-unit test-integration lint format render bench bench-smoke clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -39,6 +39,10 @@ lint: sync ## ruff lint and format check
 format: sync ## apply ruff fixes and formatting
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
+
+render: sync ## rewrite the generated files: pipelines/*.json and the Terraform README tables
+	$(RUN) python scripts/render_pipelines.py
+	$(RUN) python scripts/render_module_docs.py
 
 bench: sync ## every benchmark with its baseline, one table (full size: tens of minutes; 10M entities is the longest part)
 	$(RUN) python scripts/bench.py

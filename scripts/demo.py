@@ -15,10 +15,7 @@ import json
 import os
 import sys
 import time
-import uuid
 from pathlib import Path
-
-from confluent_kafka import Consumer
 
 from ml_platform.config import FeatureStoreSettings, state_dir
 from ml_platform.errors import MLPlatformError
@@ -28,6 +25,7 @@ from ml_platform_local.broker import LocalKafkaBroker
 from ml_platform_local.demos import DEMOS, prepare
 from ml_platform_local.params import build_execution_request, write_request
 from ml_platform_local.runner import run_pipeline
+from ml_platform_local.topics import read_topic
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,29 +43,6 @@ def prepare_data(state: Path) -> Path:
         prepare(model, data_dir / model, store, log=lambda line: print(f"[data] {line}"))
     marker.write_text(time.strftime("%Y-%m-%d %H:%M:%S"))
     return data_dir
-
-
-def consume(bootstrap: str, topic: str, execution_id: str, expected: int, timeout: float = 60) -> list:
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"demo-{uuid.uuid4().hex[:8]}",
-            "auto.offset.reset": "earliest",
-            "enable.auto.commit": False,
-        }
-    )
-    consumer.subscribe([topic])
-    mine, deadline = [], time.monotonic() + timeout
-    try:
-        while len(mine) < expected and time.monotonic() < deadline:
-            msg = consumer.poll(0.5)
-            if msg is None or msg.error():
-                continue
-            if dict(msg.headers() or []).get("pipeline_execution_id", b"").decode() == execution_id:
-                mine.append(msg)
-    finally:
-        consumer.close()
-    return mine
 
 
 def run_model(model: str, broker_servers: str, state: Path, data_dir: Path) -> dict:
@@ -98,7 +73,14 @@ def run_model(model: str, broker_servers: str, state: Path, data_dir: Path) -> d
     ]
     acknowledged = sum(r["acknowledged"] for r in reports)
     topic = reports[0]["topic"]
-    messages = consume(broker_servers, topic, inference.execution_id, acknowledged)
+    mine = inference.execution_id.encode()
+    messages = read_topic(
+        broker_servers,
+        topic,
+        keep=lambda m: dict(m.headers() or []).get("pipeline_execution_id") == mine,
+        expected=acknowledged,
+        timeout=60,
+    )
     return {"model": model, "result": result, "reports": reports, "topic": topic, "messages": messages}
 
 

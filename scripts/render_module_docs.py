@@ -21,6 +21,7 @@ from pathlib import Path
 
 import hcl2
 from hcl2.utils import SerializationOptions
+from rendering import write_or_check
 
 REPO = Path(__file__).resolve().parents[1]
 MODULES = REPO / "terraform" / "modules"
@@ -98,23 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--modules", type=Path, default=MODULES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    stale = []
-    for module in documented(args.modules):
-        readme = module / "README.md"
-        want = rendered(readme, module)
-        if want != readme.read_text():
-            stale.append(readme)
-            if not args.check:
-                readme.write_text(want)
-                print(f"wrote {readme}")
-    if args.check and stale:
-        names = ", ".join(str(p) for p in stale)
-        print(
-            f"error: inputs/outputs tables out of date in {names}; run scripts/render_module_docs.py",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
+    files = {
+        module / "README.md": rendered(module / "README.md", module) for module in documented(args.modules)
+    }
+    return write_or_check(files, check=args.check)
 
 
 if __name__ == "__main__":

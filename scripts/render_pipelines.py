@@ -13,6 +13,8 @@ import json
 import sys
 from pathlib import Path
 
+from rendering import write_or_check
+
 from ml_platform.pipelines.definitions import PIPELINES, canonical, render, sources
 
 OUT = Path(__file__).resolve().parents[1] / "pipelines"
@@ -22,25 +24,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="only check that the files are up to date")
     args = parser.parse_args()
-    stale = []
-    files = {f"{name}.json": render(name) for name in PIPELINES}
-    files["parameters.json"] = {name: sources(name) for name in PIPELINES}
-    for file, content in files.items():
-        path = OUT / file
-        text = json.dumps(content, indent=2) + "\n"
-        if args.check:
-            if not path.is_file() or canonical(path.read_text()) != canonical(text):
-                stale.append(str(path))
-        else:
-            path.write_text(text)
-            print(f"wrote {path}")
-    if stale:
-        print(
-            f"out of date: {', '.join(stale)}; run: uv run python scripts/render_pipelines.py",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
+    files = {OUT / f"{name}.json": render(name) for name in PIPELINES}
+    files[OUT / "parameters.json"] = {name: sources(name) for name in PIPELINES}
+    texts = {path: json.dumps(content, indent=2) + "\n" for path, content in files.items()}
+    return write_or_check(texts, check=args.check, same=lambda a, b: canonical(a) == canonical(b))
 
 
 if __name__ == "__main__":

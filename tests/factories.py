@@ -13,33 +13,31 @@ def hours_ago(n: int) -> str:
     return (now - timedelta(hours=n)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# The columns a test does not vary, per group: fixed values (None: null, of the given dtype).
+FIXED = {
+    "customer_billing": (
+        {"late_payments_90d": 1, "payment_method": "card", "discount_pct": None},
+        {"discount_pct": pl.Float64},
+    ),
+    "customer_activity": (
+        {"minutes_7d": 1.5, "support_tickets_30d": 0, "days_since_last_login": None},
+        {"days_since_last_login": pl.Int64},
+    ),
+}
+
+
+def _rows(group: str, ids, times, **varied) -> pl.DataFrame:
+    fixed, dtypes = FIXED[group]
+    n = len(ids)
+    columns = {"customer_id": ids, "event_time": times, **varied} | {k: [v] * n for k, v in fixed.items()}
+    return pl.DataFrame(columns, schema_overrides=dtypes)
+
+
 def billing(ids, times, charges) -> pl.DataFrame:
     """customer_billing rows: the given ids, event times and charges; the rest fixed."""
-    n = len(ids)
-    return pl.DataFrame(
-        {
-            "customer_id": ids,
-            "event_time": times,
-            "monthly_charges": charges,
-            "late_payments_90d": [1] * n,
-            "payment_method": ["card"] * n,
-            "discount_pct": [None] * n,
-        },
-        schema_overrides={"discount_pct": pl.Float64},
-    )
+    return _rows("customer_billing", ids, times, monthly_charges=charges)
 
 
 def activity(ids, times, sessions) -> pl.DataFrame:
     """customer_activity rows: the given ids, event times and session counts; the rest fixed."""
-    n = len(ids)
-    return pl.DataFrame(
-        {
-            "customer_id": ids,
-            "event_time": times,
-            "sessions_7d": sessions,
-            "minutes_7d": [1.5] * n,
-            "support_tickets_30d": [0] * n,
-            "days_since_last_login": [None] * n,
-        },
-        schema_overrides={"days_since_last_login": pl.Int64},
-    )
+    return _rows("customer_activity", ids, times, sessions_7d=sessions)

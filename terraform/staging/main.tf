@@ -98,7 +98,7 @@ module "iam" {
   name_prefix                = local.name_prefix
   bucket_arns                = values(module.storage.bucket_arns)
   kms_key_arn                = module.storage.kms_key_arn
-  repository_arns            = values(module.ecr.repository_arns)
+  repository_arns            = [for r in values(module.ecr.repositories) : r.arn]
   mlflow_tracking_server_arn = local.mlflow_arn
   offline_store_bucket_arn   = module.storage.bucket_arns["offline-store"]
   kafka = {

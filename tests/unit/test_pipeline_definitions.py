@@ -17,14 +17,12 @@ pytestmark = pytest.mark.unit
 @pytest.mark.parametrize("name", PIPELINES)
 def test_committed_definition_is_the_rendered_one(name):
     committed = (REPO_ROOT / "pipelines" / f"{name}.json").read_text()
-    assert canonical(committed) == canonical(render(name)), "run: uv run python scripts/render_pipelines.py"
+    assert canonical(committed) == canonical(render(name)), "run: make render"
 
 
 def test_committed_parameter_sources_are_the_rendered_ones():
     committed = json.loads((REPO_ROOT / "pipelines" / "parameters.json").read_text())
-    assert committed == {name: sources(name) for name in PIPELINES}, (
-        "run: uv run python scripts/render_pipelines.py"
-    )
+    assert committed == {name: sources(name) for name in PIPELINES}, "run: make render"
     # Every parameter has a source or is left to manual runs on purpose; none is forgotten.
     assert set(committed["training"]) >= {"Model", "ModelSpecSha256", "DataUri", "TrainingOverrides"}
     assert "LabelsUri" not in committed["training"]  # the job derives it from the spec and DataUri

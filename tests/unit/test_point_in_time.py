@@ -93,47 +93,33 @@ def numbered(records: list[dict]) -> list[dict]:
     return [{**r, "value": None if r["is_deleted"] else i} for i, r in enumerate(records)]
 
 
+def written(id_: str, event: int, write: int, deleted: bool = False) -> dict:
+    """One offline-store row: event time and write (= API invocation) time in minutes."""
+    return {
+        "id": id_,
+        "event_ts": minutes(event),
+        "write_time": minutes(write),
+        "api_invocation_time": minutes(write),
+        "is_deleted": deleted,
+    }
+
+
+# An event time written three times (the latest write, index 1, wins), an older record of b and
+# b's deletion.
+EDGE_RECORDS = numbered(
+    [
+        written("a", 5, 100),
+        written("a", 5, 102),
+        written("a", 5, 101),
+        written("b", 2, 100),
+        written("b", 4, 100, deleted=True),
+    ]
+)
+
+
 @given(st.lists(record_st, max_size=40).map(numbered), st.lists(entity_st, min_size=1, max_size=30), ttl_st)
 @example(  # timestamp equal to an event time, exactly at the TTL edge, duplicate writes, deletion
-    records=numbered(
-        [
-            {
-                "id": "a",
-                "event_ts": minutes(5),
-                "write_time": minutes(100),
-                "api_invocation_time": minutes(100),
-                "is_deleted": False,
-            },
-            {
-                "id": "a",
-                "event_ts": minutes(5),
-                "write_time": minutes(102),
-                "api_invocation_time": minutes(102),
-                "is_deleted": False,
-            },
-            {
-                "id": "a",
-                "event_ts": minutes(5),
-                "write_time": minutes(101),
-                "api_invocation_time": minutes(101),
-                "is_deleted": False,
-            },
-            {
-                "id": "b",
-                "event_ts": minutes(2),
-                "write_time": minutes(100),
-                "api_invocation_time": minutes(100),
-                "is_deleted": False,
-            },
-            {
-                "id": "b",
-                "event_ts": minutes(4),
-                "write_time": minutes(100),
-                "api_invocation_time": minutes(100),
-                "is_deleted": True,
-            },
-        ]
-    ),
+    records=EDGE_RECORDS,
     entities=[
         {"id": "a", "ts": minutes(5)},
         {"id": "a", "ts": minutes(8)},
@@ -164,45 +150,7 @@ def test_point_in_time_join_matches_reference(records, entities, ttl):
 
 def test_edge_cases_explicitly():
     spec = make_spec(3)
-    recs = numbered(
-        [
-            {
-                "id": "a",
-                "event_ts": minutes(5),
-                "write_time": minutes(100),
-                "api_invocation_time": minutes(100),
-                "is_deleted": False,
-            },
-            {
-                "id": "a",
-                "event_ts": minutes(5),
-                "write_time": minutes(102),
-                "api_invocation_time": minutes(102),
-                "is_deleted": False,
-            },
-            {
-                "id": "a",
-                "event_ts": minutes(5),
-                "write_time": minutes(101),
-                "api_invocation_time": minutes(101),
-                "is_deleted": False,
-            },
-            {
-                "id": "b",
-                "event_ts": minutes(2),
-                "write_time": minutes(100),
-                "api_invocation_time": minutes(100),
-                "is_deleted": False,
-            },
-            {
-                "id": "b",
-                "event_ts": minutes(4),
-                "write_time": minutes(100),
-                "api_invocation_time": minutes(100),
-                "is_deleted": True,
-            },
-        ]
-    )
+    recs = EDGE_RECORDS
     entities = pl.DataFrame(
         {
             "id": ["a", "a", "a", "a", "b", "b", "zzz"],
@@ -235,20 +183,8 @@ def test_snapshot_keeps_expired_when_asked():
     spec = make_spec(2)
     recs = numbered(
         [
-            {
-                "id": "a",
-                "event_ts": minutes(1),
-                "write_time": minutes(100),
-                "api_invocation_time": minutes(100),
-                "is_deleted": False,
-            },
-            {
-                "id": "b",
-                "event_ts": minutes(9),
-                "write_time": minutes(100),
-                "api_invocation_time": minutes(100),
-                "is_deleted": False,
-            },
+            written("a", 1, 100),
+            written("b", 9, 100),
         ]
     )
     snap = latest_snapshot(GroupData(spec, records_frame(recs)), as_of=minutes(10), drop_expired=False)
@@ -261,17 +197,7 @@ def test_snapshot_keeps_expired_when_asked():
 
 def test_multiple_groups_and_name_clash():
     g1, g2 = make_spec(None, "g1", "value"), make_spec(None, "g2", "value")
-    recs = numbered(
-        [
-            {
-                "id": "a",
-                "event_ts": minutes(1),
-                "write_time": minutes(100),
-                "api_invocation_time": minutes(100),
-                "is_deleted": False,
-            }
-        ]
-    )
+    recs = numbered([written("a", 1, 100)])
     entities = pl.DataFrame({"id": ["a"], "ts": [minutes(2)]})
     with pytest.raises(MLPlatformError, match="clash"):
         point_in_time_join(

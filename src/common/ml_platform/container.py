@@ -91,8 +91,12 @@ def write_message(path: Path, message: str) -> None:
         log.error("could not write %s: %s", path, exc)
 
 
-def add_container_arguments(parser: argparse.ArgumentParser) -> None:
-    """Flags every job entry point takes: the container root and the log level."""
+def job_parser(
+    prog: str, description: str, add_arguments: Callable[[argparse.ArgumentParser], None]
+) -> argparse.ArgumentParser:
+    """A job entry point's parser: the flags every job takes (container root, log level), then
+    the job's own (``add_arguments``: its settings table's flags)."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument(
         "--sagemaker-root",
         type=Path,
@@ -102,6 +106,8 @@ def add_container_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--log-level", default=None, help="DEBUG, INFO (default), WARNING (env MLP_LOG_LEVEL)"
     )
+    add_arguments(parser)
+    return parser
 
 
 def check_user(env: Mapping[str, str] | None = None) -> None:

@@ -162,15 +162,21 @@ def convert(field: Field, raw: Any, source: str) -> Any:
     return value
 
 
-def read_json_settings(path: Path, table: Sequence[Field], what: str = "hyperparameter") -> dict[str, str]:
-    """A JSON object of settings (e.g. SageMaker's hyperparameters.json); unknown keys are an error."""
-    known_names = {f.name for f in table}
+def read_json_object(path: Path, what: str) -> dict[str, Any]:
+    """A JSON file that must hold an object (of ``what``); a clear error naming the file otherwise."""
     try:
         raw = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}: not valid JSON: {exc}") from None
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a JSON object of {what}s")
+        raise ConfigError(f"{path}: expected a JSON object of {what}")
+    return raw
+
+
+def read_json_settings(path: Path, table: Sequence[Field], what: str = "hyperparameter") -> dict[str, str]:
+    """A JSON object of settings (e.g. SageMaker's hyperparameters.json); unknown keys are an error."""
+    known_names = {f.name for f in table}
+    raw = read_json_object(path, f"{what}s")
     known = {}
     for key, value in raw.items():
         if key.startswith("sagemaker_"):

@@ -15,24 +15,20 @@ from collections.abc import Sequence
 
 from ml_inference.model_loader import ModelFetch
 from ml_inference.settings import add_arguments, resolve
-from ml_platform.container import ProcessingPaths, add_container_arguments, run_job
+from ml_platform.container import ProcessingPaths, job_parser, run_job
 from ml_platform.logs import configure_logging
 
 log = logging.getLogger("ml_inference")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ml-inference",
-        description=(
-            "Batch inference: load the model from MLflow (alias 'champion' by default), read the latest "
-            "features of the population from the feature store, score in batches and publish every "
-            "prediction to Kafka; fails unless every message is acknowledged."
-        ),
+    return job_parser(
+        "ml-inference",
+        "Batch inference: load the model from MLflow (alias 'champion' by default), read the latest "
+        "features of the population from the feature store, score in batches and publish every "
+        "prediction to Kafka; fails unless every message is acknowledged.",
+        add_arguments,
     )
-    add_container_arguments(parser)
-    add_arguments(parser)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,6 +18,7 @@ from ml_platform.config import ENVIRONMENTS
 from ml_platform.errors import ConfigError
 from ml_platform.model_specs import ModelSpec, load_model
 from ml_platform.pipelines.definitions import parameters, render, sources
+from ml_platform.settings_table import read_json_object
 from ml_platform.specs import SpecRegistry
 
 MAX_VALUE_LENGTH = 1024
@@ -55,13 +56,7 @@ def read_settings(path: Path) -> dict[str, Any]:
     """
     settings = read_tfvars(path)
     for extra in sorted(path.parent.glob("*.auto.tfvars.json")):
-        try:
-            loaded = json.loads(extra.read_text())
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{extra}: not valid JSON: {exc}") from None
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"{extra}: expected a JSON object of settings")
-        settings |= loaded
+        settings |= read_json_object(extra, "settings")
     return settings
 
 

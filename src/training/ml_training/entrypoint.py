@@ -14,23 +14,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from ml_platform.container import ProcessingPaths, TrainingPaths, add_container_arguments, run_job
+from ml_platform.container import ProcessingPaths, TrainingPaths, job_parser, run_job
 from ml_platform.logs import configure_logging
 from ml_training.settings import add_arguments, read_hyperparameters, resolve
 
 log = logging.getLogger("ml_training")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ml-training",
-        description=(
-            "Train a model of models/<model>.yaml: point-in-time training set from the feature store, validation, "
-            "scikit-learn training, holdout evaluation, MLflow tracking and registration (alias 'challenger'), "
-            "then the promotion gate (alias 'champion' moves only when the new model is better). "
-            "'promote' runs the gate alone, for the version this pipeline execution registered or --model-version."
-        ),
-    )
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "mode",
         nargs="?",
@@ -38,9 +29,18 @@ def build_parser() -> argparse.ArgumentParser:
         default="train",
         help="'train' (as SageMaker starts a training container; the default) or 'promote'",
     )
-    add_container_arguments(parser)
     add_arguments(parser)
-    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    return job_parser(
+        "ml-training",
+        "Train a model of models/<model>.yaml: point-in-time training set from the feature store, validation, "
+        "scikit-learn training, holdout evaluation, MLflow tracking and registration (alias 'challenger'), "
+        "then the promotion gate (alias 'champion' moves only when the new model is better). "
+        "'promote' runs the gate alone, for the version this pipeline execution registered or --model-version.",
+        _arguments,
+    )
 
 
 def _settings(args: argparse.Namespace, paths: TrainingPaths):

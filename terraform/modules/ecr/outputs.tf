@@ -1,9 +1,4 @@
-output "repository_urls" {
-  description = "Repository URLs by short name (training, inference)."
-  value       = { for k, r in aws_ecr_repository.this : k => r.repository_url }
-}
-
-output "repository_arns" {
-  description = "Repository ARNs by short name."
-  value       = { for k, r in aws_ecr_repository.this : k => r.arn }
+output "repositories" {
+  description = "The repositories by short name (training, inference): name, url and arn of each."
+  value       = { for k, r in aws_ecr_repository.this : k => { name = r.name, url = r.repository_url, arn = r.arn } }
 }

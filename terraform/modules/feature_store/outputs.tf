@@ -1,9 +1,4 @@
-output "feature_group_names" {
-  description = "Deployed feature group names by spec name."
-  value       = { for k, g in aws_sagemaker_feature_group.this : k => g.feature_group_name }
-}
-
-output "feature_group_arns" {
-  description = "Feature group ARNs by spec name."
-  value       = { for k, g in aws_sagemaker_feature_group.this : k => g.arn }
+output "feature_groups" {
+  description = "The deployed feature groups by spec name: name and arn of each."
+  value       = { for k, g in aws_sagemaker_feature_group.this : k => { name = g.feature_group_name, arn = g.arn } }
 }

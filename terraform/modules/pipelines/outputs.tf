@@ -1,11 +1,9 @@
-output "pipeline_arns" {
-  description = "Pipeline ARNs by name (training, inference)."
-  value       = { for k, p in aws_sagemaker_pipeline.this : k => p.arn }
-}
-
-output "schedule_expressions" {
-  description = "Cron expression of each schedule."
-  value       = { for k, s in aws_scheduler_schedule.this : k => s.schedule_expression }
+output "pipelines" {
+  description = "The pipelines by name (<model>-training, <model>-inference): arn, and the cron of its schedule (null: no schedule)."
+  value = { for k, p in aws_sagemaker_pipeline.this : k => {
+    arn                 = p.arn
+    schedule_expression = try(aws_scheduler_schedule.this[k].schedule_expression, null)
+  } }
 }
 
 output "alerts_topic_arn" {

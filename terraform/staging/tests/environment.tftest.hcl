@@ -66,22 +66,22 @@ run "environment_from_specs_and_definitions" {
   command = apply
 
   assert {
-    condition     = toset(keys(module.feature_store.feature_group_names)) == toset([for f in fileset("../../feature_groups", "*.yaml") : trimsuffix(f, ".yaml")])
+    condition     = toset(keys(module.feature_store.feature_groups)) == toset([for f in fileset("../../feature_groups", "*.yaml") : trimsuffix(f, ".yaml")])
     error_message = "one feature group per spec file"
   }
 
   assert {
-    condition     = module.feature_store.feature_group_names["customer_profile"] == "ml-platform-staging-customer_profile"
+    condition     = module.feature_store.feature_groups["customer_profile"].name == "ml-platform-staging-customer_profile"
     error_message = "feature group names are <project>-<env>-<spec name>"
   }
 
   assert {
-    condition     = module.pipelines.schedule_expressions["churn-training"] == yamldecode(file("../../models/churn.yaml")).schedules.training
+    condition     = module.pipelines.pipelines["churn-training"].schedule_expression == yamldecode(file("../../models/churn.yaml")).schedules.training
     error_message = "schedules use the model spec's cron expressions"
   }
 
   assert {
-    condition     = length(module.pipelines.pipeline_arns) == 2 * length(fileset("../../models", "*.yaml"))
+    condition     = length(module.pipelines.pipelines) == 2 * length(fileset("../../models", "*.yaml"))
     error_message = "a training and an inference pipeline per model spec"
   }
 
@@ -160,7 +160,7 @@ run "an_environment_of_other_specs_plans" {
   }
 
   assert {
-    condition     = toset(keys(module.feature_store.feature_group_names)) == toset(["events_hourly", "archive_only"])
+    condition     = toset(keys(module.feature_store.feature_groups)) == toset(["events_hourly", "archive_only"])
     error_message = "the fixture groups are deployed"
   }
 

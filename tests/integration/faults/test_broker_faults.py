@@ -13,7 +13,6 @@ import json
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -27,7 +26,7 @@ from ml_platform_local.broker import LocalKafkaBroker
 from ml_platform_local.churn_data import current_population
 from tests.conftest import SPECS_DIR
 from tests.integration.conftest import LocalPlatform
-from tests.integration.inference.test_inference_job import AS_OF, consume_all, publish_args
+from tests.integration.inference.test_inference_job import AS_OF, consume_all, inference_command, publish_args
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -53,16 +52,7 @@ class Job:
         self.first_batch_queued = threading.Event()
         self.root = root
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "ml_inference",
-                "--sagemaker-root",
-                str(root),
-                "--as-of",
-                AS_OF.isoformat(),
-                *args,
-            ],
+            inference_command(root, *args),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

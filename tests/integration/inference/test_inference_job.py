@@ -14,11 +14,11 @@ import mlflow
 import polars as pl
 import psutil
 import pytest
-from confluent_kafka import Consumer
 from mlflow import MlflowClient
 
 from ml_platform.specs import SpecRegistry
 from ml_platform_local.broker import free_port
+from ml_platform_local.topics import read_topic
 from tests import reference
 from tests.conftest import SPECS_DIR
 from tests.integration.conftest import END
@@ -53,6 +53,11 @@ def inference_command(root, *args: str) -> list[str]:
     ]
 
 
+def on_broker(broker) -> list[str]:
+    """Flags of a run on the test's ``broker`` that creates its topic if missing."""
+    return ["--kafka-bootstrap-servers", broker.bootstrap_servers, "--kafka-create-topic", "true"]
+
+
 def publish_args(bootstrap: str, topic: str, *extra: str) -> list[str]:
     """Flags of a run that publishes to ``topic`` on ``bootstrap`` (created if missing)."""
     return [
@@ -77,27 +82,8 @@ def run_inference(local_platform, champion, root, *args, env_extra=None, timeout
 
 
 def consume_all(bootstrap: str, topic: str, idle_seconds: float = 5.0) -> list:
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"test-{uuid.uuid4()}",
-            "auto.offset.reset": "earliest",
-            "enable.auto.commit": False,
-        }
-    )
-    consumer.subscribe([topic])
-    messages, last = [], time.monotonic()
-    try:
-        while time.monotonic() - last < idle_seconds:
-            msg = consumer.poll(0.5)
-            if msg is None:
-                continue
-            assert msg.error() is None, msg.error()
-            messages.append(msg)
-            last = time.monotonic()
-    finally:
-        consumer.close()
-    return messages
+    """Every message of ``topic``, read until it has been quiet for ``idle_seconds``."""
+    return read_topic(bootstrap, topic, idle_seconds=idle_seconds, timeout=600)
 
 
 def expected_population(local_platform) -> set[str]:
@@ -262,10 +248,7 @@ def test_missing_alias_lists_the_existing_ones(local_platform, champion, kafka_b
         local_platform,
         champion,
         tmp_path,
-        "--kafka-bootstrap-servers",
-        kafka_broker.bootstrap_servers,
-        "--kafka-create-topic",
-        "true",
+        *on_broker(kafka_broker),
         "--model-alias",
         "gold",
     )
@@ -275,10 +258,7 @@ def test_missing_alias_lists_the_existing_ones(local_platform, champion, kafka_b
         local_platform,
         champion,
         tmp_path,
-        "--kafka-bootstrap-servers",
-        kafka_broker.bootstrap_servers,
-        "--kafka-create-topic",
-        "true",
+        *on_broker(kafka_broker),
         "--model-version",
         "99",
     )
@@ -292,10 +272,7 @@ def test_empty_population_is_an_error(local_platform, champion, kafka_broker, tm
         local_platform,
         champion,
         tmp_path,
-        "--kafka-bootstrap-servers",
-        kafka_broker.bootstrap_servers,
-        "--kafka-create-topic",
-        "true",
+        *on_broker(kafka_broker),
         "--entity-list-uri",
         str(empty),
     )
@@ -314,12 +291,7 @@ def test_entity_list_with_unknown_ids_counts_them_as_skipped(
         local_platform,
         champion,
         tmp_path,
-        "--kafka-bootstrap-servers",
-        kafka_broker.bootstrap_servers,
-        "--kafka-topic",
-        topic,
-        "--kafka-create-topic",
-        "true",
+        *publish_args(kafka_broker.bootstrap_servers, topic),
         "--entity-list-uri",
         str(path),
     )
@@ -331,17 +303,7 @@ def test_entity_list_with_unknown_ids_counts_them_as_skipped(
 
 def test_features_older_than_ttl_beyond_the_share_fail(local_platform, champion, kafka_broker, tmp_path):
     late = (AS_OF + timedelta(days=3 * 365)).isoformat()
-    result = run_inference(
-        local_platform,
-        champion,
-        tmp_path,
-        "--kafka-bootstrap-servers",
-        kafka_broker.bootstrap_servers,
-        "--kafka-create-topic",
-        "true",
-        "--as-of",
-        late,
-    )
+    result = run_inference(local_platform, champion, tmp_path, *on_broker(kafka_broker), "--as-of", late)
     assert result.returncode == 1
     assert "older than its TTL" in result.stderr and "max_skipped_share=0.2" in result.stderr
 

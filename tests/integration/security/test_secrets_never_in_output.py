@@ -27,15 +27,20 @@ def everything(result, root) -> str:
     return result.stdout + result.stderr + files
 
 
-def run_secured(platform, champion, root, bootstrap: str, *security: str, env_extra=None):
-    """The job with these Kafka security flags at DEBUG; it fails at the connectivity check."""
+def run_secured(platform, champion, root, bootstrap: str, security: tuple[str, str], *more, env_extra=None):
+    """The job with this Kafka (security protocol, SASL mechanism) and ``more`` flags, at DEBUG; it
+    fails at the connectivity check."""
     return run_inference(
         platform,
         champion,
         root,
         "--kafka-bootstrap-servers",
         bootstrap,
-        *security,
+        "--kafka-security-protocol",
+        security[0],
+        "--kafka-sasl-mechanism",
+        security[1],
+        *more,
         "--kafka-connect-timeout-s",
         "3",
         "--log-level",
@@ -51,10 +56,7 @@ def test_a_scram_password_is_never_written(local_platform, champion, kafka_broke
         champion,
         tmp_path,
         kafka_broker.bootstrap_servers,
-        "--kafka-security-protocol",
-        "SASL_PLAINTEXT",
-        "--kafka-sasl-mechanism",
-        "SCRAM-SHA-512",
+        ("SASL_PLAINTEXT", "SCRAM-SHA-512"),
         "--kafka-sasl-username",
         "svc",
         env_extra={"MLP_KAFKA_SASL_PASSWORD": password},
@@ -73,10 +75,7 @@ def test_a_password_from_secrets_manager_is_never_written(aws, local_platform, c
         champion,
         tmp_path,
         f"127.0.0.1:{free_port()}",
-        "--kafka-security-protocol",
-        "SASL_PLAINTEXT",
-        "--kafka-sasl-mechanism",
-        "SCRAM-SHA-512",
+        ("SASL_PLAINTEXT", "SCRAM-SHA-512"),
         "--kafka-sasl-secret-id",
         "kafka/ml-platform",
     )
@@ -93,10 +92,7 @@ def test_msk_iam_tokens_are_never_written(aws, local_platform, champion, tmp_pat
         champion,
         tmp_path,
         f"127.0.0.1:{free_port()}",
-        "--kafka-security-protocol",
-        "SASL_SSL",
-        "--kafka-sasl-mechanism",
-        "AWS_MSK_IAM",
+        ("SASL_SSL", "AWS_MSK_IAM"),
     )
     assert result.returncode == 1
     assert "'oauth_cb': '<callback>'" in result.stderr

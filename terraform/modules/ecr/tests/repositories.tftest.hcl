@@ -46,7 +46,7 @@ run "minimal_example_plans" {
   }
 
   assert {
-    condition     = toset(keys(module.ecr.repository_urls)) == toset(["training", "inference"])
+    condition     = toset(keys(module.ecr.repositories)) == toset(["training", "inference"])
     error_message = "the example gets both repositories from the defaults"
   }
 }

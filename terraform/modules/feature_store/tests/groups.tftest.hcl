@@ -61,7 +61,7 @@ run "minimal_example_plans" {
   }
 
   assert {
-    condition     = toset(values(module.feature_store.feature_group_names)) == toset(["example-staging-events_hourly", "example-staging-archive_only"])
+    condition     = toset([for g in values(module.feature_store.feature_groups) : g.name]) == toset(["example-staging-events_hourly", "example-staging-archive_only"])
     error_message = "the example deploys the fixture specs under its prefix"
   }
 }

@@ -5,6 +5,6 @@ module "ecr" {
   kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
 }
 
-output "repository_urls" {
-  value = module.ecr.repository_urls
+output "repositories" {
+  value = module.ecr.repositories
 }

@@ -9,6 +9,6 @@ module "feature_store" {
   role_arn             = "arn:aws:iam::123456789012:role/example-staging-sagemaker-execution"
 }
 
-output "feature_group_names" {
-  value = module.feature_store.feature_group_names
+output "feature_groups" {
+  value = module.feature_store.feature_groups
 }
