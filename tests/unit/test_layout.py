@@ -95,3 +95,39 @@ def test_the_length_check_sees_a_long_function(tmp_path):
     body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
     (package / "long.py").write_text(f"def long():\n{body}\n\n\ndef short():\n    return 1\n")
     assert [f.split()[-3] for f in long_functions(tmp_path, MAX_FUNCTION_LINES)] == ["long"]
+
+
+def _concept_rows() -> list[tuple[str, list[str]]]:
+    readme = (REPO_ROOT / "README.md").read_text()
+    table = readme.split("Where each concept lives:", 1)[1].split("\n\n", 2)[1]
+    rows = [line.split(" | ", 1) for line in table.splitlines()[2:]]
+    return [(concept.strip("| "), re.findall(r"`([^`]+)`", files)) for concept, files in rows]
+
+
+# The concepts the layout must locate (issue 16's list), each a row of the README's table.
+CONCEPTS = (
+    "spec",
+    "point-in-time",
+    "online store",
+    "offline store",
+    "pipeline definitions",
+    "pipeline parameters",
+    "settings",
+    "container contract",
+    "publishing",
+    "registry",
+    "gate",
+)
+
+
+def test_the_readme_locates_every_concept_in_files_that_exist():
+    rows = _concept_rows()
+    for concept in CONCEPTS:
+        assert any(concept in name for name, _ in rows), f"no README layout row for {concept}"
+    sources = [p for p in REPO_ROOT.glob("src/*/*/**/*") if p.is_file()]
+    for name, names in rows:
+        paths = [n.split()[0] for n in names if "/" in n or n.endswith(".py")]
+        assert paths, f"README layout row {name!r} names no file"
+        for path in paths:
+            found = any(REPO_ROOT.glob(path)) or any(str(p).endswith("/" + path) for p in sources)
+            assert found, f"README layout row {name!r}: {path} does not exist"
