@@ -11,7 +11,7 @@ export MLP_STATE_DIR ?= $(CURDIR)/.mlplatform
 # bytecode every process would recompile mlflow/sklearn on import (~4 s -> ~16 s).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: help sync demo test test-unit test-integration lint format render bench bench-smoke clean
+.PHONY: help sync demo mlflow-ui test test-unit test-integration lint format render bench bench-smoke clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ sync: ## install the locked root dev environment and check the app locks
 
 demo: sync ## local demo on embedded defaults (no AWS, no Docker)
 	$(RUN) python scripts/demo.py
+
+mlflow-ui: sync ## the MLflow UI of the local store (demo runs) on 127.0.0.1, a free port
+	$(RUN) python scripts/mlflow_ui.py
 
 test: sync lint ## lint, then every test (unit, integration, slow)
 	$(RUN) pytest

@@ -96,6 +96,13 @@ def gate_of(model_name: str, version: str) -> dict[str, str]:
     return {k.removeprefix("gate."): v for k, v in tags.items() if k.startswith("gate.")}
 
 
+def drift_line(report: dict) -> str:
+    """The run's feature drift: its status and the three largest PSIs."""
+    top = sorted(report["drift"].items(), key=lambda item: -item[1]["psi"])[:3]
+    shown = ", ".join(f"{name} {d['psi']:.3f}" for name, d in top)
+    return f"{report['drift_status']}" + (f": largest PSI {shown}" if top else "")
+
+
 def summary(run: dict) -> bool:
     """Print one model's summary; False when not every acknowledged prediction was consumed back."""
     result, reports, messages = run["result"], run["reports"], run["messages"]
@@ -118,6 +125,8 @@ def summary(run: dict) -> bool:
         f"population   {sum(r['rows_read'] for r in reports):,} entities, {skipped:,} skipped "
         "(no current record in the anchor group)"
     )
+    print(f"drift        {drift_line(reports[0])}")
+    print(f"archive      {sum(r['archived'] for r in reports):,} rows in {reports[0]['archive_uri']}")
     for msg in messages[:3]:
         print(f"  {msg.key().decode()} -> {msg.value().decode()}")
     if len(messages) != acknowledged:
@@ -132,7 +141,7 @@ def run(broker_servers: str, state: Path) -> int:
     ok = all([summary(r) for r in runs])
     db = state / "mlflow" / "mlflow.db"
     print("=" * 72)
-    print(f"MLflow UI    uv run mlflow ui --backend-store-uri sqlite:///{db}")
+    print(f"MLflow UI    make mlflow-ui   (the runs and models in {db})")
     return 0 if ok else 1
 
 

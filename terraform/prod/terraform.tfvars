@@ -39,6 +39,7 @@ kafka_sasl_mechanism     = "SCRAM-SHA-512"
 kafka_secret_arn         = "arn:aws:secretsmanager:us-east-1:222222222222:secret:AmazonMSK_ml-platform-prod-REPLACE-ME"
 kafka_secret_kms_key_arn = "arn:aws:kms:us-east-1:222222222222:key/00000000-0000-0000-0000-000000000000"
 report_s3_uri            = "s3://ml-platform-prod-models-222222222222/inference-reports"
+predictions_s3_uri       = "s3://ml-platform-prod-models-222222222222/predictions"
 # Schedules, topics and labels come from each model spec (models/*.yaml).
 
 # Tags for every resource, on top of Project/Environment/ManagedBy (provider default_tags).

@@ -46,6 +46,7 @@ locals {
     data_uri                 = "s3://${module.storage.bucket_names["data"]}"
     model_output_s3_uri      = "s3://${module.storage.bucket_names["models"]}/training"
     report_s3_uri            = "s3://${module.storage.bucket_names["models"]}/inference-reports"
+    predictions_s3_uri       = "s3://${module.storage.bucket_names["models"]}/predictions"
     training_image_uri       = var.training_image_uri
     training_instance_type   = var.training_instance_type
     experiment_name          = var.experiment_name
@@ -174,6 +175,7 @@ locals {
     data_uri                 = var.data_uri
     model_output_s3_uri      = var.model_output_s3_uri
     report_s3_uri            = var.report_s3_uri
+    predictions_s3_uri       = var.predictions_s3_uri
     kafka_bootstrap_servers  = var.kafka_bootstrap_servers
     kafka_cluster_arn        = var.kafka_cluster_arn
     kafka_secret_arn         = var.kafka_secret_arn
@@ -193,6 +195,7 @@ locals {
     data_uri             = var.data_uri
     model_output_s3_uri  = var.model_output_s3_uri
     report_s3_uri        = var.report_s3_uri
+    predictions_s3_uri   = var.predictions_s3_uri
   }
   mismatched_settings = sort([for k, v in local.given_settings : k if v != local.settings[k]])
 }

@@ -38,6 +38,7 @@ kafka_security_protocol = "SASL_SSL"
 kafka_sasl_mechanism    = "AWS_MSK_IAM"
 kafka_cluster_arn       = "arn:aws:kafka:us-east-1:111111111111:cluster/ml-platform-staging/REPLACE-ME"
 report_s3_uri           = "s3://ml-platform-staging-models-111111111111/inference-reports"
+predictions_s3_uri      = "s3://ml-platform-staging-models-111111111111/predictions"
 # Schedules, topics and labels come from each model spec (models/*.yaml).
 
 # Tags for every resource, on top of Project/Environment/ManagedBy (provider default_tags).

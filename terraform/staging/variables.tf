@@ -343,3 +343,8 @@ variable "report_s3_uri" {
   description = "Inference report location Terraform uses: s3://<models bucket>/inference-reports."
   type        = string
 }
+
+variable "predictions_s3_uri" {
+  description = "Prediction archive location Terraform uses: s3://<models bucket>/predictions (what each inference run published)."
+  type        = string
+}

@@ -40,7 +40,7 @@ _SECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # section: (required fields, optional fields)
     "": (
         ("name", "description", "entity_keys", "feature_groups", "labels", "population", "training"),
-        ("registered_model_name", "promotion", "inference", "schedules"),
+        ("registered_model_name", "promotion", "inference", "monitoring", "schedules"),
     ),
     "labels": (("uri", "time_column", "label_column"), ("window",)),
     "labels.window": ((), ("start", "end")),
@@ -49,6 +49,8 @@ _SECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "promotion": ((), ("metric", "margin", "floor")),
     "inference": (("kafka_topic",), ("threshold",)),
     "schedules": ((), ("training", "inference")),
+    "monitoring": ((), ("drift",)),
+    "monitoring.drift": ((), ("warn_psi", "fail_psi", "min_rows")),
 }
 _HYPER = {f.name: f for f in HYPERPARAMETERS}
 
@@ -87,6 +89,12 @@ class ModelSpec:
     threshold: float
     kafka_topic: str
     schedules: dict[str, str]
+    # Feature drift limits of each inference run (PSI against the training rows, ml_platform.drift):
+    # a feature at or above warn_psi is reported, one at or above fail_psi stops the run before
+    # it publishes. 0.1 and 0.25 are the usual rule of thumb for PSI.
+    drift_warn_psi: float = 0.1
+    drift_fail_psi: float = 0.25
+    drift_min_rows: int = 500  # a smaller population is not checked (PSI on a few rows is noise)
     source_path: Path | None = None
     sha256: str = field(default="", compare=False)
 
@@ -391,6 +399,26 @@ def _inference(top: Mapping[str, Any], path: Path | str, name: str) -> dict[str,
     }
 
 
+def _monitoring(top: Mapping[str, Any], path: Path | str) -> dict[str, float]:
+    monitoring = _section(top.get("monitoring") or {}, path, "monitoring")
+    drift = _section(monitoring.get("drift") or {}, path, "monitoring.drift")
+    positive = {"check": lambda v: v > 0, "requirement": "> 0"}
+    warn = _number(drift, "warn_psi", 0.1, path, where="monitoring.drift.warn_psi", **positive)
+    fail = _number(drift, "fail_psi", 0.25, path, where="monitoring.drift.fail_psi", **positive)
+    if fail < warn:
+        raise _fail(path, "monitoring.drift.fail_psi", f"must be at least warn_psi ({warn}), got {fail}")
+    rows = _number(
+        drift,
+        "min_rows",
+        500,
+        path,
+        where="monitoring.drift.min_rows",
+        check=lambda v: v >= 0 and v == int(v),
+        requirement="(a whole number >= 0)",
+    )
+    return {"drift_warn_psi": warn, "drift_fail_psi": fail, "drift_min_rows": int(rows)}
+
+
 def spec_from_dict(raw: Any, path: Path | str = "<model spec>", sha256: str = "") -> ModelSpec:
     """Check a decoded model spec on its own (groups are checked by :func:`check_against_groups`)."""
     top = _section(raw, path, "")
@@ -419,6 +447,7 @@ def spec_from_dict(raw: Any, path: Path | str = "<model spec>", sha256: str = ""
         test_size=test_size,
         **_promotion(top, path),
         **_inference(top, path, name),
+        **_monitoring(top, path),
         schedules=schedules,
         source_path=Path(path),
         sha256=sha256,

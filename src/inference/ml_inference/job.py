@@ -6,7 +6,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,11 +15,13 @@ import polars as pl
 import skops.io  # noqa: F401  (imported while the model_registry child resolves the model)
 
 from ml_inference import STARTED_AT
+from ml_inference.archive import ArchiveWriter
 from ml_inference.kafka_io import AcknowledgedPublisher, KafkaHealthChecker, client_config, redacted
 from ml_inference.model_loader import LoadedModel, ModelFetch
 from ml_inference.population import ScoringFrame, scoring_frame
 from ml_inference.read_ahead import read_ahead
 from ml_inference.settings import InferenceSettings
+from ml_platform import drift
 from ml_platform.config import FeatureStoreSettings
 from ml_platform.container import ProcessingPaths, ResourceConfig
 from ml_platform.errors import MLPlatformError
@@ -59,6 +61,13 @@ class RunReport:
     features_s: float = 0.0  # reading the population and its latest features
     publish_s: float = 0.0  # scoring, producing and waiting for every acknowledgement
     peak_rss_mb: float = 0.0  # this process's peak memory (the model's registry child not included)
+    # Feature drift of the scored population against the training rows: ok, warn, fail, or
+    # not_checked (a model without a reference profile), too_few_rows (PSI is noise on a handful
+    # of rows: fewer than the spec's min_rows); per feature in ``drift``.
+    drift_status: str = "not_checked"
+    drift: dict[str, dict] = field(default_factory=dict)
+    archive_uri: str = ""  # the prediction archive's file of this shard (ml_inference.archive)
+    archived: int = 0
     error: str = ""
 
 
@@ -73,7 +82,8 @@ def message_values(
     features_as_of: str,
     scored_at: str,
 ) -> pl.DataFrame:
-    """Kafka keys and JSON values for one batch, built column-wise.
+    """Kafka keys and JSON values for one batch, built column-wise (with the score and label
+    as columns too, for the prediction archive).
 
     The key is the entity's key value, or its key values joined by '|' (in the spec's key
     order) when the model has several; the value then also carries them by name.
@@ -94,7 +104,10 @@ def message_values(
         pl.lit(features_as_of).alias("features_as_of"),
         pl.lit(scored_at).alias("scored_at"),
     ).struct.json_encode()
-    return frame.select(pl.col("entity_id").alias("key"), value.alias("value"))
+    label = (pl.col("score") >= threshold).cast(pl.Int8).alias("predicted_label")
+    return frame.select(
+        pl.col("entity_id").alias("key"), value.alias("value"), pl.col("score").round(6), label
+    )
 
 
 def scorer(model, features, sample: pl.DataFrame) -> Callable[[pl.DataFrame], np.ndarray]:
@@ -187,9 +200,9 @@ class ScoringPlan:
         report.skipped_expired = sum(c.skipped_expired for c in counts)
         return first.frame
 
-    def messages(self, first: list[pl.DataFrame], scored_at: str) -> Iterator[tuple[list[str], list[str]]]:
-        """(keys, values) per batch over every pass; ``first`` holds the pass already read and is
-        emptied, so one pass is in memory at a time."""
+    def messages(self, first: list[pl.DataFrame], scored_at: str) -> Iterator[pl.DataFrame]:
+        """The messages (key, value, score, predicted_label) per batch over every pass; ``first``
+        holds the pass already read and is emptied, so one pass is in memory at a time."""
         score = scorer(self.loaded.model, self.features, first[0].head(2000))
         as_of_text = _iso(self.as_of)
         for shard in self.shards:
@@ -205,7 +218,7 @@ class ScoringPlan:
                     features_as_of=as_of_text,
                     scored_at=scored_at,
                 )
-                yield messages["key"].to_list(), messages["value"].to_list()
+                yield messages
             del frame  # before the next pass is read
 
 
@@ -247,12 +260,49 @@ def _check_population(report: RunReport, settings: InferenceSettings) -> None:
         )
 
 
+def check_drift(plan: ScoringPlan, first: pl.DataFrame, report: RunReport) -> None:
+    """Compare the first pass (the population, or a hash sample of chunk_rows ids of it) with the
+    model's reference profile; at the spec's fail_psi the run stops before anything is published."""
+    spec, profile = plan.settings.spec, plan.loaded.reference_profile
+    if profile is None:
+        log.warning("%s has no reference profile: feature drift not checked", plan.loaded.uri)
+        return
+    if first.height < spec.drift_min_rows:
+        log.info(
+            "%d rows, fewer than monitoring.drift.min_rows=%d: drift not checked",
+            first.height,
+            spec.drift_min_rows,
+        )
+        report.drift_status = "too_few_rows"
+        return
+    found = drift.compare(profile, first, plan.features, warn=spec.drift_warn_psi, fail=spec.drift_fail_psi)
+    report.drift = {d.feature: {k: v for k, v in d.as_dict().items() if k != "feature"} for d in found}
+    statuses = {d.status for d in found}
+    report.drift_status = "fail" if "fail" in statuses else "warn" if "warn" in statuses else "ok"
+    shown = ", ".join(
+        f"{d.feature} {d.psi:.3f}" for d in sorted(found, key=lambda d: -d.psi) if d.status != "ok"
+    )
+    if report.drift_status == "warn":
+        log.warning("feature drift at or above warn_psi=%s: PSI %s", spec.drift_warn_psi, shown)
+    if report.drift_status == "fail":
+        failing = ", ".join(f"{d.feature} (PSI {d.psi:.3f})" for d in found if d.status == "fail")
+        raise InferenceError(
+            f"feature drift: {failing} at or above monitoring.drift.fail_psi={spec.drift_fail_psi} of "
+            f"models/{spec.name}.yaml; nothing was published. The population differs from the training "
+            "rows: check the feature pipelines, or retrain on recent data"
+        )
+
+
 def _publish(
-    plan: ScoringPlan, pending: list[pl.DataFrame], config: dict[str, Any], report: RunReport
+    plan: ScoringPlan,
+    pending: list[pl.DataFrame],
+    config: dict[str, Any],
+    report: RunReport,
+    archive: ArchiveWriter,
 ) -> None:
     """Score in batches and publish every prediction, waiting for each acknowledgement. Scoring
     runs one batch ahead in a thread (sklearn and Polars release the GIL) while this thread
-    hands the previous batch to the producer."""
+    hands the previous batch to the producer; each batch also goes to the archive's file."""
     settings = plan.settings
     publisher = AcknowledgedPublisher(config, settings)
     headers = [
@@ -262,9 +312,10 @@ def _publish(
         ("content-type", b"application/json"),
     ]
     to_score = report.rows_read - report.skipped_missing - report.skipped_expired
-    for keys, values in read_ahead(plan.messages(pending, _iso(datetime.now(UTC))), depth=2):
-        publisher.produce_batch(keys, values, headers)
-        report.scored += len(keys)
+    for batch in read_ahead(plan.messages(pending, _iso(datetime.now(UTC))), depth=2):
+        publisher.produce_batch(batch["key"].to_list(), batch["value"].to_list(), headers)
+        archive.write(batch)
+        report.scored += batch.height
         log.info("scored and queued %d/%d", report.scored, to_score)
     outstanding = publisher.flush(settings.kafka_flush_timeout_s)
     stats = publisher.stats
@@ -307,9 +358,21 @@ def run_inference(
         plan = ScoringPlan.prepare(settings, loaded, resources, as_of)
         pending = [plan.count(report)]  # the first pass, handed over to _publish, not kept here
         _check_population(report, settings)
+        check_drift(plan, pending[0], report)
         report.features_s = round(time.perf_counter() - phase, 3)
         phase = time.perf_counter()
-        _publish(plan, pending, config, report)
+        archive = ArchiveWriter(
+            settings.predictions_uri,
+            model=settings.spec.name,
+            version=loaded.version,
+            as_of=as_of,
+            shard=(resources.index, resources.count),
+        )
+        try:
+            _publish(plan, pending, config, report, archive)
+            report.archive_uri, report.archived = archive.commit(), archive.rows  # every message acknowledged
+        finally:
+            archive.close()
         report.publish_s = round(time.perf_counter() - phase, 3)
         report.status = "succeeded"
         return report

@@ -40,6 +40,7 @@ class LoadedModel:
     selection: dict[str, tuple[str, ...] | None]  # group -> the features the model was trained on
     join_keys: dict[str, str]  # group -> entity key column (empty: the model spec's)
     uri: str
+    reference_profile: dict[str, Any] | None = None  # training rows' profile (ml_platform.drift)
 
     @property
     def feature_groups(self) -> tuple[str, ...]:
@@ -114,8 +115,16 @@ class ModelFetch:
         log.info(
             "loaded %s (run %s, feature groups %s)", answer["uri"], answer["run_id"], ",".join(selection)
         )
+        profile = answer.get("profile_path")
         return LoadedModel(
-            model, answer["name"], answer["version"], answer["run_id"], selection, join_keys, answer["uri"]
+            model,
+            answer["name"],
+            answer["version"],
+            answer["run_id"],
+            selection,
+            join_keys,
+            answer["uri"],
+            json.loads(Path(profile).read_text()) if profile else None,
         )
 
     def close(self) -> None:

@@ -19,6 +19,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from ml_inference.model_loader import NOT_FOUND, UNREACHABLE, ModelNotFoundError
+from ml_platform.drift import PROFILE_ARTIFACT
 from ml_platform.errors import MLPlatformError
 from ml_platform.logs import configure_logging
 from ml_platform.tracking import TrackingSettings
@@ -83,6 +84,20 @@ def resolve_version(client: MlflowClient, settings: _Settings):
         ) from None
 
 
+def _reference_profile(run_id: str | None, destination: Path) -> str:
+    """The training run's reference profile (feature drift), or "" for a model trained before
+    ml-platform wrote one."""
+    if not run_id:
+        return ""
+    try:
+        return mlflow.artifacts.download_artifacts(
+            run_id=run_id, artifact_path=PROFILE_ARTIFACT, dst_path=str(destination / "monitoring")
+        )
+    except Exception as exc:  # MlflowException or OSError: the artifact is absent
+        log.warning("run %s has no %s (%s): feature drift is not checked", run_id, PROFILE_ARTIFACT, exc)
+        return ""
+
+
 def fetch(values: dict[str, Any], destination: Path) -> dict[str, Any]:
     """Resolve the version the settings point at and download its files into ``destination``."""
     settings = _Settings(values)
@@ -116,6 +131,7 @@ def fetch(values: dict[str, Any], destination: Path) -> dict[str, Any]:
         "name": settings.model_name,
         "version": str(version.version),
         "run_id": version.run_id or "",
+        "profile_path": _reference_profile(version.run_id, destination),
         "feature_groups": (version.tags or {}).get("feature_groups", ""),
         "feature_selection": (version.tags or {}).get("feature_selection", ""),
         "uri": uri,

@@ -18,6 +18,7 @@ from mlflow.models import infer_signature
 
 from ml_platform.config import FeatureStoreSettings
 from ml_platform.container import TrainingPaths
+from ml_platform.drift import PROFILE_ARTIFACT, reference_profile
 from ml_platform.feature_store import FeatureStore, open_feature_store
 from ml_platform.model_format import LOADER_MODULE, MODEL_FILE, save_skops
 from ml_platform.model_input import model_features, to_model_input
@@ -181,6 +182,9 @@ def log_evaluation(
     log_run_content({"rows": fitted.checked["rows"], "train_rows": fitted.train_rows}, fitted.scores, {})
     for f in files:
         mlflow.log_artifact(str(f), artifact_path="evaluation")
+    # What each inference run's population is compared with (feature drift, ml_platform.drift).
+    reference = write_json(out / Path(PROFILE_ARTIFACT).name, reference_profile(data.frame, fitted.features))
+    mlflow.log_artifact(str(reference), artifact_path=str(Path(PROFILE_ARTIFACT).parent))
 
 
 def _register_and_gate(settings: TrainingSettings, info: Any, run_id: str, lineage: dict[str, str]):

@@ -60,6 +60,7 @@ variables {
   data_uri                 = "s3://ml-platform-staging-data-123456789012"
   model_output_s3_uri      = "s3://ml-platform-staging-models-123456789012/training"
   report_s3_uri            = "s3://ml-platform-staging-models-123456789012/inference-reports"
+  predictions_s3_uri       = "s3://ml-platform-staging-models-123456789012/predictions"
 }
 
 run "environment_from_specs_and_definitions" {

@@ -368,6 +368,16 @@ def model_join_key_type(ctx):
 
 @case(
     "model spec",
+    "a drift limit below the warning limit (`monitoring.drift.fail_psi` < `warn_psi`)",
+    "error: <tmp>/models/churn.yaml: field 'monitoring.drift.fail_psi': must be at least warn_psi (0.1), got 0.05",
+    unchanged="nothing runs",
+)
+def model_drift_limits(ctx):
+    return _models(ctx, lambda d: d["monitoring"]["drift"].update(fail_psi=0.05))
+
+
+@case(
+    "model spec",
     "two models with the same name (`Churn.yaml` beside `churn.yaml`)",
     "error: <tmp>/models/churn.yaml: field 'name': two models named 'churn' (Churn.yaml); rename one",
     unchanged="nothing runs",

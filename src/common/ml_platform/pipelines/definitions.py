@@ -93,6 +93,8 @@ INFERENCE = (
     Parameter("ScoringAsOf", "String", "now", "manual"),
     Parameter("EntityListUri", "String", "", "manual"),
     Parameter("ReportS3Uri", "String", "s3://ml-platform-local-reports/inference", "setting:report_s3_uri"),
+    # The prediction archive (ml_inference.archive); empty: the local state folder (local runs).
+    Parameter("PredictionsS3Uri", "String", "", "setting:predictions_s3_uri"),
 )
 
 
@@ -265,6 +267,7 @@ def inference_definition() -> dict[str, Any]:
             "--kafka-topic": _get("KafkaTopic"),
             "--kafka-create-topic": _get("KafkaCreateTopic"),
             "--entity-list-uri": _get("EntityListUri"),
+            "--predictions-uri": _get("PredictionsS3Uri"),
             "--batch-size": _text("BatchSize"),
             "--as-of": _get("ScoringAsOf"),
             "--execution-start-time": {"Get": "Execution.StartDateTime"},
