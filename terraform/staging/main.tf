@@ -110,8 +110,9 @@ module "iam" {
     secret_arn         = var.kafka_secret_arn
     secret_kms_key_arn = var.kafka_secret_kms_key_arn
   }
-  vpc_config = local.vpc_config
-  tags       = var.tags
+  vpc_config        = local.vpc_config
+  metrics_namespace = local.metrics_namespace
+  tags              = var.tags
 }
 
 resource "aws_sagemaker_mlflow_tracking_server" "this" {
@@ -165,6 +166,26 @@ module "pipelines" {
   vpc_config         = local.vpc_config
   pipelines          = local.pipelines
   tags               = var.tags
+}
+
+# The inference runs' metrics and their alarms. The fallbacks are the Python defaults
+# (ModelSpec.drift_fail_psi, InferenceSettings.max_skipped_share, CLOUDWATCH_NAMESPACE);
+# tests/unit/test_deployed_checks.py keeps them equal.
+locals {
+  metrics_namespace = "MLPlatform"
+  alarm_limits = { for name, m in local.models : name => {
+    drift_fail_psi    = try(m.spec.monitoring.drift.fail_psi, 0.25)
+    max_skipped_share = 0.2
+  } }
+}
+
+module "monitoring" {
+  source      = "../modules/monitoring"
+  name_prefix = local.name_prefix
+  metrics     = { namespace = local.metrics_namespace, environment = var.environment }
+  models      = local.alarm_limits
+  alarm       = { topic_arn = module.pipelines.alerts_topic_arn }
+  tags        = var.tags
 }
 
 # The example values terraform.tfvars ships with: nothing is applied while one is left.

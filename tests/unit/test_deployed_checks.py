@@ -77,3 +77,24 @@ def test_the_created_mlflow_server_runs_the_minor_version_of_the_jobs_client():
     for lock in ("src/training/uv.lock", "src/inference/uv.lock", "uv.lock"):
         client = locked_version(lock, "mlflow")
         assert client.split(".")[:2] == server.split("."), f"{lock}: mlflow {client}, server {server}"
+
+
+def test_the_alarm_fallbacks_of_terraform_are_the_python_defaults():
+    """Terraform's alarms use a model's drift limit, the runs' skipped-share limit and the
+    metrics namespace; where a spec sets no limit, its fallback must be the jobs' default."""
+    import dataclasses
+
+    from ml_inference.settings import InferenceSettings
+    from ml_platform.config import CLOUDWATCH_NAMESPACE
+    from ml_platform.model_specs import ModelSpec
+
+    main = (REPO_ROOT / "terraform" / "staging" / "main.tf").read_text()
+    drift = re.search(r"try\(m\.spec\.monitoring\.drift\.fail_psi, ([0-9.]+)\)", main)
+    skipped = re.search(r"max_skipped_share = ([0-9.]+)", main)
+    namespace = re.search(r'metrics_namespace = "([^"]+)"', main)
+    assert drift and skipped and namespace
+    spec_default = {f.name: f.default for f in dataclasses.fields(ModelSpec)}["drift_fail_psi"]
+    settings_default = {f.name: f.default for f in dataclasses.fields(InferenceSettings)}["max_skipped_share"]
+    assert float(drift.group(1)) == spec_default
+    assert float(skipped.group(1)) == settings_default
+    assert namespace.group(1) == CLOUDWATCH_NAMESPACE

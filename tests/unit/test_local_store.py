@@ -216,3 +216,25 @@ def test_unreadable_event_times_fall_back_and_are_reported(store):
         match=r"1 offline record\(s\) .* unreadable event time \(first: '04/03/2026 06:00'\)",
     ):
         store.read_offline("customer_activity")
+
+
+def test_a_copied_store_folder_reads_and_writes_its_own_files(tmp_path):
+    """Offline paths are kept relative to the store's root: a copy never touches the original."""
+    import shutil
+
+    from ml_platform.feature_store.local import LocalFeatureStore
+    from ml_platform.specs import SpecRegistry
+    from tests.conftest import SPECS_DIR
+    from tests.factories import billing, hours_ago
+
+    specs = SpecRegistry.from_directory(SPECS_DIR)
+    original = LocalFeatureStore(specs, tmp_path / "original")
+    original.ingest("customer_billing", billing(["C1"], [hours_ago(2)], [10.0]))
+    shutil.copytree(tmp_path / "original", tmp_path / "copy")
+    copy = LocalFeatureStore(specs, tmp_path / "copy")
+    copy.ingest("customer_billing", billing(["C1"], [hours_ago(1)], [99.0]))
+    assert original.get_record("customer_billing", "C1")["monthly_charges"] == 10.0
+    assert copy.get_record("customer_billing", "C1")["monthly_charges"] == 99.0
+    originals = list((tmp_path / "original").rglob("*.parquet"))
+    copies = list((tmp_path / "copy").rglob("*.parquet"))
+    assert len(copies) == len(originals) + 1  # the copy's new write landed in the copy

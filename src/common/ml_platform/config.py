@@ -6,11 +6,12 @@ settings are declared with :mod:`ml_platform.settings_table`, the one settings l
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ml_platform import settings_table as st
 from ml_platform.errors import ConfigError
@@ -63,6 +64,12 @@ def _at_least_one(value: int) -> bool:
     return value >= 1
 
 
+# The deployed jobs' metrics namespace; Terraform's alarms and the role's PutMetricData condition
+# use the same name (terraform/staging/main.tf, tests/unit/test_deployed_checks.py).
+CLOUDWATCH_NAMESPACE = "MLPlatform"
+T = TypeVar("T", bound="JobSettings")
+
+
 @dataclass(frozen=True, kw_only=True)
 class JobSettings:
     """The settings both jobs take: which model spec, in which environment, tracked where.
@@ -82,6 +89,35 @@ class JobSettings:
     mlflow_tracking_uri: str = st.setting(
         "", st.text, "sqlite:///..., http(s)://... or a SageMaker MLflow ARN (default: local SQLite)"
     )
+    predictions_uri: str = st.setting(
+        "",
+        st.text,
+        "prediction archive: folder or s3:// prefix of what inference published (ml_inference.archive); "
+        "default in the local environment: $MLP_STATE_DIR/predictions",
+    )
+    cloudwatch_namespace: str = st.setting(
+        "",
+        st.text,
+        f"CloudWatch namespace of the job's metrics; default {CLOUDWATCH_NAMESPACE} in deployed "
+        "environments, none in the local one",
+    )
+
+
+def with_deployment_defaults(settings: T, env: Mapping[str, str]) -> T:
+    """``predictions_uri`` and ``cloudwatch_namespace`` filled for the environment: the local
+    state folder and no metrics locally; a deployed job must be given the archive (its
+    pipeline's PredictionsS3Uri) and sends metrics to CLOUDWATCH_NAMESPACE."""
+    changes: dict[str, str] = {}
+    if not settings.predictions_uri:
+        if settings.environment != "local":
+            raise ConfigError(
+                f"predictions_uri is not set in environment {settings.environment}: pass --predictions-uri "
+                "(the pipeline's PredictionsS3Uri, s3://<models bucket>/predictions)"
+            )
+        changes["predictions_uri"] = str(state_dir(env) / "predictions")
+    if not settings.cloudwatch_namespace and settings.environment != "local":
+        changes["cloudwatch_namespace"] = CLOUDWATCH_NAMESPACE
+    return dataclasses.replace(settings, **changes) if changes else settings
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -17,6 +17,7 @@ import skops.io  # noqa: F401  (imported while the model_registry child resolves
 from ml_inference import STARTED_AT
 from ml_inference.archive import ArchiveWriter
 from ml_inference.kafka_io import AcknowledgedPublisher, KafkaHealthChecker, client_config, redacted
+from ml_inference.metrics import put_metrics, run_metrics
 from ml_inference.model_loader import LoadedModel, ModelFetch
 from ml_inference.population import ScoringFrame, scoring_frame
 from ml_inference.read_ahead import read_ahead
@@ -386,3 +387,6 @@ def run_inference(
         report.messages_per_second = round(report.acknowledged / report.seconds, 1) if report.seconds else 0.0
         write_report(paths, report)
         log.info("run report: %s", json.dumps(asdict(report)))
+        if settings.cloudwatch_namespace:
+            data = run_metrics(report, model=settings.spec.name, environment=settings.environment)
+            put_metrics(settings.cloudwatch_namespace, data)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from ml_platform import settings_table as st
-from ml_platform.config import JobSettings, state_dir
+from ml_platform.config import JobSettings, with_deployment_defaults
 from ml_platform.errors import ConfigError
 from ml_platform.model_specs import ModelSpec, load_job_model, resolve_spec_uri
 from ml_platform.settings_table import Field
@@ -65,12 +65,6 @@ class InferenceSettings(JobSettings):
     )
     max_skipped_share: float = st.share(0.2, "fail when more of the population is skipped")
     threshold: float = st.share(0.5, "score at or above which predicted_label is 1")
-    predictions_uri: str = st.setting(
-        "",
-        st.text,
-        "prediction archive: folder or s3:// prefix each run writes what it published to "
-        "(default in the local environment: $MLP_STATE_DIR/predictions)",
-    )
     kafka_bootstrap_servers: str = st.setting("", st.text, "broker list host:port[,host:port]")
 
     kafka_topic: str = st.setting("", st.text, "topic the predictions go to (default: the spec's)")
@@ -152,11 +146,4 @@ def resolve(
         raise ConfigError(
             "kafka_bootstrap_servers is not set: pass --kafka-bootstrap-servers or MLP_KAFKA_BOOTSTRAP_SERVERS"
         )
-    if not settings.predictions_uri:
-        if settings.environment != "local":
-            raise ConfigError(
-                f"predictions_uri is not set in environment {settings.environment}: pass --predictions-uri "
-                "(the pipeline's PredictionsS3Uri, s3://<models bucket>/predictions)"
-            )
-        settings = replace(settings, predictions_uri=str(state_dir(env) / "predictions"))
-    return settings
+    return with_deployment_defaults(settings, env)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 
+from ml_platform.config import with_deployment_defaults
 from ml_platform.container import ProcessingPaths, TrainingPaths, job_parser, run_job
 from ml_platform.logs import configure_logging
 from ml_training.settings import add_arguments, read_hyperparameters, resolve
@@ -25,9 +27,9 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "mode",
         nargs="?",
-        choices=("train", "promote"),
+        choices=("train", "promote", "monitor"),
         default="train",
-        help="'train' (as SageMaker starts a training container; the default) or 'promote'",
+        help="'train' (as SageMaker starts a training container; the default), 'promote' or 'monitor'",
     )
     add_arguments(parser)
 
@@ -38,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Train a model of models/<model>.yaml: point-in-time training set from the feature store, validation, "
         "scikit-learn training, holdout evaluation, MLflow tracking and registration (alias 'challenger'), "
         "then the promotion gate (alias 'champion' moves only when the new model is better). "
-        "'promote' runs the gate alone, for the version this pipeline execution registered or --model-version.",
+        "'promote' runs the gate alone, for the version this pipeline execution registered or --model-version; "
+        "'monitor' joins the prediction archive with the labels and logs the realised quality by scoring day.",
         _arguments,
     )
 
@@ -89,11 +92,31 @@ def _promote(args: argparse.Namespace, paths: TrainingPaths) -> int:
     return 0
 
 
+def _monitor(args: argparse.Namespace, paths: TrainingPaths) -> int:
+    """Realised quality of the archived predictions (the training pipeline's MonitorModel step)."""
+    processing = ProcessingPaths(paths.root)
+
+    def job():
+        settings = with_deployment_defaults(_settings(args, paths), os.environ)
+        from ml_training.monitor import run_monitoring  # heavy imports after argument checks
+
+        return run_monitoring(settings, processing.output_dir)
+
+    code, summary = run_job(job, processing.message_file)
+    if code:
+        return code
+    print(json.dumps(summary))
+    return 0
+
+
+MODES = {"train": _train, "promote": _promote, "monitor": _monitor}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args.log_level)
     paths = TrainingPaths.resolve(args.sagemaker_root)
-    return (_promote if args.mode == "promote" else _train)(args, paths)
+    return MODES[args.mode](args, paths)
 
 
 if __name__ == "__main__":

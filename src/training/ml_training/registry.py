@@ -24,6 +24,11 @@ class TrackingError(MLPlatformError):
     """MLflow could not be reached or refused an operation."""
 
 
+# MLflow 3's UI opens an experiment without a kind on its GenAI overview (traces); this kind
+# opens it on the runs table with their metrics.
+EXPERIMENT_KIND_TAG, EXPERIMENT_KIND = "mlflow.experimentKind", "custom_model_development"
+
+
 def connect(tracking: TrackingSettings, experiment: str) -> str:
     """Point MLflow at the store and return the experiment id (created if new). Fails fast."""
     tracking.check_reachable()
@@ -31,9 +36,13 @@ def connect(tracking: TrackingSettings, experiment: str) -> str:
     client = MlflowClient()
     try:
         found = client.get_experiment_by_name(experiment)
-        if found is not None:
-            return found.experiment_id
-        return client.create_experiment(experiment, artifact_location=tracking.artifact_location)
+        if found is None:
+            experiment_id = client.create_experiment(experiment, artifact_location=tracking.artifact_location)
+        else:
+            experiment_id = found.experiment_id
+        if found is None or found.tags.get(EXPERIMENT_KIND_TAG) != EXPERIMENT_KIND:
+            client.set_experiment_tag(experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
+        return experiment_id
     except MlflowException as exc:
         raise TrackingError(
             f"MLflow at {tracking.uri} refused experiment {experiment!r}: {exc.message}"

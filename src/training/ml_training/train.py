@@ -224,6 +224,11 @@ def _result(
     )
 
 
+def _execution(settings: TrainingSettings) -> str:
+    """The pipeline execution's id (the last part of its ARN), or "" outside a pipeline."""
+    return settings.pipeline_execution_arn.rsplit("/", 1)[-1] if settings.pipeline_execution_arn else ""
+
+
 def run_training(settings: TrainingSettings, paths: TrainingPaths) -> TrainingResult:
     """One run: MLflow first, then fit, evaluate, log the model and register it (and gate it)."""
     started = time.perf_counter()
@@ -232,7 +237,12 @@ def run_training(settings: TrainingSettings, paths: TrainingPaths) -> TrainingRe
     store = open_feature_store(FeatureStoreSettings.from_env())
     as_of = datetime.now(UTC)
     lineage = lineage_tags(settings, store.specs, as_of)
-    with mlflow.start_run(experiment_id=experiment_id, tags={"mlp.status": "started"}) as run:
+    run_name = (
+        f"{settings.spec.name}-{settings.environment}-{_execution(settings) or f'{as_of:%Y%m%d-%H%M%S}'}"
+    )
+    with mlflow.start_run(
+        experiment_id=experiment_id, run_name=run_name, tags={"mlp.status": "started"}
+    ) as run:
         mlflow.set_tags(lineage)
         mlflow.log_params({k: "none" if v is None else v for k, v in settings.hyperparameters().items()})
         try:

@@ -159,6 +159,23 @@ data "aws_iam_policy_document" "sagemaker" {
       resources = ["*"]
     }
   }
+
+  dynamic "statement" {
+    for_each = var.metrics_namespace == "" ? [] : [1]
+    content {
+      # The inference runs' metrics. PutMetricData has no resource-level permissions: the
+      # condition limits it to the platform's namespace
+      # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html).
+      sid       = "RunMetrics"
+      actions   = ["cloudwatch:PutMetricData"]
+      resources = ["*"]
+      condition {
+        test     = "StringEquals"
+        variable = "cloudwatch:namespace"
+        values   = [var.metrics_namespace]
+      }
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "sagemaker" {

@@ -73,3 +73,14 @@ variable "vpc_config" {
   })
   default = null
 }
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace the jobs may put metrics in (PutMetricData, limited by the cloudwatch:namespace condition); empty: none."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.metrics_namespace == "" || can(regex("^[A-Za-z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
+    error_message = "metrics_namespace must be 1-255 letters, digits or . _ / # : - and must not start with AWS/ (reserved for AWS services)."
+  }
+}

@@ -273,7 +273,7 @@ def training_bad_hyperparameter(ctx):
 @case(
     "training",
     "an unknown hyperparameter (`n_estimator`)",
-    "error: <tmp>/root/input/config/hyperparameters.json: unknown hyperparameter 'n_estimator'; known: data_uri, environment, estimator, experiment_name, git_sha, image_uri, label_end_date, label_start_date, labels_uri, learning_rate, max_depth, max_iter, max_null_ratio, min_class_share, min_rows, min_samples_leaf, mlflow_tracking_uri, model, model_name, model_spec_sha256, model_version, n_estimators, overrides, pipeline_execution_arn, promote, promotion_floor, promotion_margin, promotion_metric, seed, split, test_size, undersample_ratio",
+    "error: <tmp>/root/input/config/hyperparameters.json: unknown hyperparameter 'n_estimator'; known: cloudwatch_namespace, data_uri, environment, estimator, experiment_name, git_sha, image_uri, label_end_date, label_start_date, labels_uri, learning_rate, max_depth, max_iter, max_null_ratio, min_class_share, min_rows, min_samples_leaf, mlflow_tracking_uri, model, model_name, model_spec_sha256, model_version, n_estimators, overrides, pipeline_execution_arn, predictions_uri, promote, promotion_floor, promotion_margin, promotion_metric, seed, split, test_size, undersample_ratio",
     unchanged="MLflow registry",
 )
 def training_unknown_hyperparameter(ctx):

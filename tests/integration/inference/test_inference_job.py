@@ -230,27 +230,20 @@ def test_unreachable_broker_fails_fast_without_success_report(local_platform, ch
 
 
 def test_missing_topic_is_an_error_unless_creation_allowed(local_platform, champion, kafka_broker, tmp_path):
-    result = run_inference(
-        local_platform,
-        champion,
-        tmp_path,
+    flags = [
         "--kafka-bootstrap-servers",
         kafka_broker.bootstrap_servers,
         "--kafka-topic",
         f"absent-{uuid.uuid4().hex[:6]}",
-    )
+    ]
+    result = run_inference(local_platform, champion, tmp_path, *flags)
     assert result.returncode == 1
     assert "does not exist" in result.stderr and "kafka_create_topic=true" in result.stderr
 
 
 def test_missing_alias_lists_the_existing_ones(local_platform, champion, kafka_broker, tmp_path):
     result = run_inference(
-        local_platform,
-        champion,
-        tmp_path,
-        *on_broker(kafka_broker),
-        "--model-alias",
-        "gold",
+        local_platform, champion, tmp_path, *on_broker(kafka_broker), "--model-alias", "gold"
     )
     assert result.returncode == 1
     assert "has no alias 'gold'; aliases: challenger, champion" in result.stderr

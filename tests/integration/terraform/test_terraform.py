@@ -92,6 +92,7 @@ def test_environment_validates_with_the_real_provider(environment, tmp_path):
         "modules/ecr",
         "modules/feature_store",
         "modules/iam",
+        "modules/monitoring",
         "modules/pipelines",
         "modules/storage",
         "modules/vpc_endpoints",
@@ -347,6 +348,15 @@ def test_plans_create_one_pipeline_pair_per_model_and_schedules_equal_manual_run
             for kind in ("training", "inference"):
                 expression = schedules[f"ml-platform-{env}-{model}-{kind}"]["schedule_expression"]
                 assert expression == spec["schedules"][kind]
+        # the monitoring alarms of every model, at its spec's drift limit (0.25 where it sets none)
+        alarms = {v["alarm_name"]: v for k, v in plans[env].items() if ".aws_cloudwatch_metric_alarm." in k}
+        kinds = ("feature-drift", "skipped-share", "no-successful-run")
+        assert set(alarms) == {f"ml-platform-{env}-{m}-{kind}" for m in models for kind in kinds}
+        for model, spec in models.items():
+            drift = alarms[f"ml-platform-{env}-{model}-feature-drift"]
+            limit = ((spec.get("monitoring") or {}).get("drift") or {}).get("fail_psi", 0.25)
+            assert drift["threshold"] == limit and drift["metric_name"] == "MaxFeaturePSI"
+            assert drift["dimensions"] == {"Model": model, "Environment": env}
     staging = plans["staging"]
     groups = {v["feature_group_name"] for k, v in staging.items() if ".aws_sagemaker_feature_group." in k}
     assert groups == {f"ml-platform-staging-{p.stem}" for p in (REPO_ROOT / "feature_groups").glob("*.yaml")}

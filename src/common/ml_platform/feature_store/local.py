@@ -66,7 +66,7 @@ class LocalOfflineStore(OfflineStore):
                 "SELECT offline_path FROM feature_groups WHERE name = ?", (spec.name,)
             ).fetchone()
             if row is not None:
-                return self._at(Path(row[0]))
+                return self._at(self._path(row[0]))
             if not create:  # not ingested yet: reads see an empty group
                 return self._at(self.root / "offline-store" / f"{spec.name}-0" / "data")
             return self._at(self._create(conn, spec))
@@ -81,12 +81,18 @@ class LocalOfflineStore(OfflineStore):
         )
         conn.execute(
             "INSERT OR IGNORE INTO feature_groups VALUES (?, ?, ?, ?)",
-            (spec.name, created.isoformat(), str(path), spec.content_hash),
+            (spec.name, created.isoformat(), path.relative_to(self.root).as_posix(), spec.content_hash),
         )
         conn.execute("COMMIT")
         row = conn.execute("SELECT offline_path FROM feature_groups WHERE name = ?", (spec.name,)).fetchone()
-        log.info("%s: created local feature group at %s", spec.name, row[0])
-        return Path(row[0])
+        log.info("%s: created local feature group at %s", spec.name, self._path(row[0]))
+        return self._path(row[0])
+
+    def _path(self, stored: str) -> Path:
+        """A registered offline path: relative to the root (so a store folder can be copied or
+        moved), or absolute as stores written before kept it."""
+        path = Path(stored)
+        return path if path.is_absolute() else self.root / path
 
 
 class LocalOnlineStore(OnlineStore):

@@ -43,9 +43,9 @@ run "no_wildcard_actions_and_scoped_resources" {
   assert {
     condition = alltrue([
       for s in jsondecode(data.aws_iam_policy_document.sagemaker.json).Statement :
-      !contains(flatten([s.Resource]), "*") || alltrue([for a in flatten([s.Action]) : a == "ecr:GetAuthorizationToken" || startswith(a, "ec2:Describe")])
+      !contains(flatten([s.Resource]), "*") || alltrue([for a in flatten([s.Action]) : a == "ecr:GetAuthorizationToken" || startswith(a, "ec2:Describe") || (a == "cloudwatch:PutMetricData" && try(s.Condition.StringEquals["cloudwatch:namespace"], "") != "")])
     ])
-    error_message = "only actions without resource-level permissions (ecr:GetAuthorizationToken, ec2:Describe*) may use Resource *"
+    error_message = "only actions without resource-level permissions (ecr:GetAuthorizationToken, ec2:Describe*, cloudwatch:PutMetricData limited to a namespace) may use Resource *"
   }
 
   assert {

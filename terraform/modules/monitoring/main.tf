@@ -1,0 +1,56 @@
+# Alarms per model on the metrics each inference run sends (src/inference/ml_inference/metrics.py),
+# all to one SNS topic. CloudWatch limits: Period a multiple of 60, Period x EvaluationPeriods at
+# most 7 days (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
+locals {
+  alarms = merge([for model, m in var.models : {
+    "${model}-feature-drift" = {
+      model       = model
+      description = "${model}: a feature's PSI against the training rows reached monitoring.drift.fail_psi (${m.drift_fail_psi}) of models/${model}.yaml; the run stopped before publishing."
+      metric      = "MaxFeaturePSI"
+      statistic   = "Maximum"
+      operator    = "GreaterThanOrEqualToThreshold"
+      threshold   = m.drift_fail_psi
+      periods     = 1
+      missing     = "notBreaching"
+    }
+    "${model}-skipped-share" = {
+      model       = model
+      description = "${model}: more than ${m.max_skipped_share} of the population was skipped (no current features); check the feature pipelines."
+      metric      = "SkippedShare"
+      statistic   = "Maximum"
+      operator    = "GreaterThanThreshold"
+      threshold   = m.max_skipped_share
+      periods     = 1
+      missing     = "notBreaching"
+    }
+    "${model}-no-successful-run" = {
+      model       = model
+      description = "${model}: no successful inference run in ${var.alarm.stale_after_hours} h (every hour without a success counts)."
+      metric      = "InferenceRunSucceeded"
+      statistic   = "Sum"
+      operator    = "LessThanThreshold"
+      threshold   = 1
+      periods     = var.alarm.stale_after_hours
+      missing     = "breaching"
+    }
+  }]...)
+}
+
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each            = local.alarms
+  alarm_name          = "${var.name_prefix}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = var.metrics.namespace
+  metric_name         = each.value.metric
+  dimensions          = { Model = each.value.model, Environment = var.metrics.environment }
+  statistic           = each.value.statistic
+  comparison_operator = each.value.operator
+  threshold           = each.value.threshold
+  period              = 3600
+  evaluation_periods  = each.value.periods
+  datapoints_to_alarm = each.value.periods
+  treat_missing_data  = each.value.missing
+  alarm_actions       = [var.alarm.topic_arn]
+  ok_actions          = [var.alarm.topic_arn]
+  tags                = var.tags
+}

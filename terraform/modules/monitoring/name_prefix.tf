@@ -1,0 +1,1 @@
+../../shared/name_prefix.tf

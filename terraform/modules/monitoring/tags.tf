@@ -1,0 +1,1 @@
+../../shared/tags.tf
