@@ -20,8 +20,8 @@ sync: ## install the locked root dev environment and check the app locks
 	$(UV) sync --frozen
 	@for app in $(APPS); do $(UV) lock --check --project $$app || exit 1; done
 
-demo: sync ## local demo on embedded defaults (no AWS, no Docker)
-	$(RUN) python scripts/demo.py
+demo: sync ## local demo on embedded defaults (no AWS, no Docker); options: make demo ARGS=--help
+	$(RUN) python scripts/demo.py $(ARGS)
 
 mlflow-ui: sync ## the MLflow UI of the local store (demo runs) on 127.0.0.1, a free port
 	$(RUN) python scripts/mlflow_ui.py

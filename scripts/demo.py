@@ -11,6 +11,7 @@ is left running afterwards, also on failure or Ctrl-C.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -45,18 +46,17 @@ def prepare_data(state: Path) -> Path:
     return data_dir
 
 
-def run_model(model: str, broker_servers: str, state: Path, data_dir: Path) -> dict:
-    """Train, then score, one model through the pipeline definitions; its figures for the summary."""
+def run_model(model: str, broker_servers: str, state: Path, data_dir: Path, training: list[str]) -> dict:
+    """Train, then score, one model through the pipeline definitions; its figures for the summary.
+    ``training``: NAME=VALUE parameters of the training run (e.g. TrainingOverrides)."""
     params_dir, work = state / "parameters", state / "runs"
     settings = {"data_uri": str(data_dir)}
     print(f"\n[{model}] training: pipelines/training.json")
-    request = build_execution_request(REPO, "training", "local", [], model=model, settings=settings)
+    request = build_execution_request(REPO, "training", "local", training, model=model, settings=settings)
     write_request(request, params_dir, "training", "local", model)
-    training = run_pipeline(REPO / "pipelines" / "training.json", request, work=work, repo=REPO)
+    trained = run_pipeline(REPO / "pipelines" / "training.json", request, work=work, repo=REPO)
     result = json.loads(
-        (
-            work / training.execution_id / "TrainModel" / "algo-1" / "model" / "training_result.json"
-        ).read_text()
+        (work / trained.execution_id / "TrainModel" / "algo-1" / "model" / "training_result.json").read_text()
     )
     print(f"\n[{model}] batch inference: pipelines/inference.json")
     overrides = [f"KafkaBootstrapServers={broker_servers}", "KafkaCreateTopic=true"]
@@ -135,9 +135,9 @@ def summary(run: dict) -> bool:
     return True
 
 
-def run(broker_servers: str, state: Path) -> int:
+def run(broker_servers: str, state: Path, models: list[str], training: list[str]) -> int:
     data_dir = prepare_data(state)
-    runs = [run_model(model, broker_servers, state, data_dir) for model in DEMOS]
+    runs = [run_model(model, broker_servers, state, data_dir, training) for model in models]
     ok = all([summary(r) for r in runs])
     db = state / "mlflow" / "mlflow.db"
     print("=" * 72)
@@ -145,20 +145,49 @@ def run(broker_servers: str, state: Path) -> int:
     return 0 if ok else 1
 
 
-def main() -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=(
+            "To see a promotion, train a challenger with other hyperparameters after a first demo, e.g.\n"
+            '  make demo ARGS="--model churn --training-overrides \'{\\"n_estimators\\": 400, \\"min_samples_leaf\\": 2}\'"\n'
+            "The gate promotes it only when its holdout ROC-AUC beats the champion's (models/<model>.yaml promotion)."
+        ),
+    )
+    parser.add_argument(
+        "--model", choices=sorted(DEMOS), action="append", help="only this model (repeatable; default: all)"
+    )
+    parser.add_argument(
+        "--training-overrides",
+        metavar="JSON",
+        help="training settings over the spec's for this run (the TrainingOverrides parameter), e.g. '{\"n_estimators\": 400}'",
+    )
+    parser.add_argument(
+        "--kafka-bootstrap-servers",
+        default=os.environ.get("MLP_KAFKA_BOOTSTRAP_SERVERS", ""),
+        help="use this broker instead of starting a local one (env MLP_KAFKA_BOOTSTRAP_SERVERS)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    models = args.model or list(DEMOS)
+    training = [f"TrainingOverrides={args.training_overrides}"] if args.training_overrides else []
     configure_logging("WARNING")
     started = time.monotonic()
     state = state_dir()
     state.mkdir(parents=True, exist_ok=True)
-    given = os.environ.get("MLP_KAFKA_BOOTSTRAP_SERVERS", "")
+    given = args.kafka_bootstrap_servers
     try:
         if given:
             print(f"[kafka] using the broker at {given}")
-            code = run(given, state)
+            code = run(given, state, models, training)
         else:
             with LocalKafkaBroker(state / "kafka") as broker:
                 print(f"[kafka] local broker at {broker.bootstrap_servers} (stopped when the demo ends)")
-                code = run(broker.bootstrap_servers, state)
+                code = run(broker.bootstrap_servers, state, models, training)
     except MLPlatformError as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 1

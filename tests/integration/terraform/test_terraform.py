@@ -180,7 +180,7 @@ provider "aws" {{
   }}
 }}
 """
-SERVICES = ("s3", "sts", "iam", "kms", "ecr", "sagemaker", "scheduler", "events", "sqs", "sns")
+SERVICES = ("s3", "sts", "iam", "kms", "ecr", "sagemaker", "scheduler", "events", "sqs", "sns", "cloudwatch")
 
 
 def moto_copy(tmp_path: Path, endpoint: str, environment: str) -> Path:
