@@ -150,9 +150,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=(
-            "To see a promotion, train a challenger with other hyperparameters after a first demo, e.g.\n"
+            "To see the gate judge a challenger with other hyperparameters, after a first demo run e.g.\n"
             '  make demo ARGS="--model churn --training-overrides \'{\\"n_estimators\\": 400, \\"min_samples_leaf\\": 2}\'"\n'
-            "The gate promotes it only when its holdout ROC-AUC beats the champion's (models/<model>.yaml promotion)."
+            "It is promoted only when its holdout ROC-AUC beats the champion's (models/<model>.yaml promotion);\n"
+            "the summary's gate line says which, and why."
         ),
     )
     parser.add_argument(

@@ -1,4 +1,4 @@
-"""scripts/demo.py's options: documented by --help, and the promotion example it prints parses."""
+"""scripts/demo.py's options: documented by --help, and the challenger example it prints parses."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ pytestmark = pytest.mark.integration
 DEMO = REPO_ROOT / "scripts" / "demo.py"
 
 
-def test_help_documents_every_option_and_how_to_see_a_promotion():
+def test_help_documents_every_option_and_how_to_try_a_challenger():
     shown = subprocess.run(
         [sys.executable, DEMO, "--help"], capture_output=True, text=True, check=True
     ).stdout
     for option in ("--model", "--training-overrides", "--kafka-bootstrap-servers"):
         assert option in shown
-    assert "To see a promotion" in shown
+    assert "To see the gate judge a challenger" in shown
 
 
 def test_the_printed_promotion_example_is_a_valid_command_line():
