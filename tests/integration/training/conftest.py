@@ -47,6 +47,8 @@ def mlflow_server(tmp_path_factory):
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"},
+        # `mlflow server` runs gunicorn as a child: a group of its own, so stopping it stops both
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -56,15 +58,31 @@ def mlflow_server(tmp_path_factory):
             break
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
+                _stop(proc)
                 raise RuntimeError(
                     f"mlflow server did not start: {(folder / 'server.log').read_text()[-2000:]}"
                 ) from None
             time.sleep(0.5)
     yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    _stop(proc)
     log.close()
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop the server's whole process group (the CLI and its gunicorn workers), TERM then KILL."""
+    import signal
+    import time
+
+    for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            proc.poll()  # reap the leader, so a finished group is gone
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
