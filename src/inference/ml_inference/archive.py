@@ -74,6 +74,9 @@ class ArchiveWriter:
 
 
 def _upload(fs: pafs.FileSystem, local: Path, path: str) -> None:
-    """One PutObject per file: S3 shows the object only once it is complete."""
+    """One object per file (pyarrow uploads a large one in parts): S3 shows it only once the
+    upload is complete. The role's s3:PutObject covers the multipart calls and
+    s3:AbortMultipartUpload their clean-up (https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions);
+    both are granted on the platform's buckets (terraform/modules/iam)."""
     with local.open("rb") as source, fs.open_output_stream(path) as sink:
         shutil.copyfileobj(source, sink, length=8 * 1024 * 1024)

@@ -17,12 +17,13 @@ import skops.io  # noqa: F401  (imported while the model_registry child resolves
 from ml_inference import STARTED_AT
 from ml_inference.archive import ArchiveWriter
 from ml_inference.kafka_io import AcknowledgedPublisher, KafkaHealthChecker, client_config, redacted
-from ml_inference.metrics import put_metrics, run_metrics
+from ml_inference.metrics import run_metrics
 from ml_inference.model_loader import LoadedModel, ModelFetch
 from ml_inference.population import ScoringFrame, scoring_frame
 from ml_inference.read_ahead import read_ahead
 from ml_inference.settings import InferenceSettings
 from ml_platform import drift
+from ml_platform.cloudwatch import put_metrics
 from ml_platform.config import FeatureStoreSettings
 from ml_platform.container import ProcessingPaths, ResourceConfig
 from ml_platform.errors import MLPlatformError

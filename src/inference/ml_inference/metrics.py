@@ -17,10 +17,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ml_platform.cloudwatch import put_metrics
-
-__all__ = ["put_metrics", "run_metrics"]
-
 
 def run_metrics(report: Any, *, model: str, environment: str) -> list[dict[str, Any]]:
     """The MetricData entries of one run report (``ml_inference.job.RunReport``)."""
