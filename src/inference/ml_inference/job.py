@@ -92,24 +92,26 @@ def message_values(
     """
     columns = keys.columns
     entity_id = pl.concat_str([pl.col(c).cast(pl.Utf8) for c in columns], separator="|")
-    frame = keys.with_columns(entity_id.alias("entity_id"), pl.Series("score", scores))
+    score = pl.Series("score", scores)
+    frame = keys.with_columns(
+        entity_id.alias("entity_id"),
+        score.round(6),
+        (score >= threshold).cast(pl.Int8).alias("predicted_label"),
+    )
     fields = [pl.lit(SCHEMA_VERSION).alias("schema_version"), pl.col("entity_id")]
     if len(columns) > 1:
         fields.append(pl.struct(columns).alias("keys"))
     value = pl.struct(
         *fields,
-        pl.col("score").round(6),
-        (pl.col("score") >= threshold).cast(pl.Int8).alias("predicted_label"),
+        pl.col("score"),
+        pl.col("predicted_label"),
         pl.lit(model_name).alias("model_name"),
         pl.lit(model_version).alias("model_version"),
         pl.lit(run_id).alias("mlflow_run_id"),
         pl.lit(features_as_of).alias("features_as_of"),
         pl.lit(scored_at).alias("scored_at"),
     ).struct.json_encode()
-    label = (pl.col("score") >= threshold).cast(pl.Int8).alias("predicted_label")
-    return frame.select(
-        pl.col("entity_id").alias("key"), value.alias("value"), pl.col("score").round(6), label
-    )
+    return frame.select(pl.col("entity_id").alias("key"), value.alias("value"), "score", "predicted_label")
 
 
 def scorer(model, features, sample: pl.DataFrame) -> Callable[[pl.DataFrame], np.ndarray]:
