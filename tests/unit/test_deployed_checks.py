@@ -98,3 +98,20 @@ def test_the_alarm_fallbacks_of_terraform_are_the_python_defaults():
     assert float(drift.group(1)) == spec_default
     assert float(skipped.group(1)) == settings_default
     assert namespace.group(1) == CLOUDWATCH_NAMESPACE
+
+
+def test_a_deployed_job_needs_the_archive_and_sends_metrics_a_local_one_defaults_both(tmp_path):
+    from ml_platform.config import JobSettings, with_deployment_defaults
+    from ml_platform.errors import ConfigError
+
+    env = {"MLP_STATE_DIR": str(tmp_path)}
+    local = with_deployment_defaults(JobSettings(environment="local"), env)
+    assert (local.predictions_uri, local.cloudwatch_namespace) == (str(tmp_path / "predictions"), "")
+    with pytest.raises(
+        ConfigError, match="predictions_uri is not set in environment staging: pass --predictions-uri"
+    ):
+        with_deployment_defaults(JobSettings(environment="staging"), env)
+    deployed = with_deployment_defaults(
+        JobSettings(environment="prod", predictions_uri="s3://b/predictions"), env
+    )
+    assert deployed.cloudwatch_namespace == "MLPlatform"
