@@ -168,14 +168,16 @@ module "pipelines" {
   tags               = var.tags
 }
 
-# The inference runs' metrics and their alarms. The fallbacks are the Python defaults
-# (ModelSpec.drift_fail_psi, InferenceSettings.max_skipped_share, CLOUDWATCH_NAMESPACE);
-# tests/unit/test_deployed_checks.py keeps them equal.
+# The jobs' metrics and their alarms. The fallbacks are the Python defaults (ModelSpec's
+# drift_fail_psi, promotion_metric and promotion_floor, InferenceSettings.max_skipped_share,
+# CLOUDWATCH_NAMESPACE); tests/unit/test_deployed_checks.py keeps them equal. The realised
+# ROC-AUC alarm uses promotion.floor when the model is promoted on roc_auc.
 locals {
   metrics_namespace = "MLPlatform"
   alarm_limits = { for name, m in local.models : name => {
     drift_fail_psi    = try(m.spec.monitoring.drift.fail_psi, 0.25)
     max_skipped_share = 0.2
+    roc_auc_floor     = try(m.spec.promotion.metric, "roc_auc") == "roc_auc" ? try(m.spec.promotion.floor, 0.6) : null
   } }
 }
 

@@ -100,6 +100,27 @@ def test_the_alarm_fallbacks_of_terraform_are_the_python_defaults():
     assert namespace.group(1) == CLOUDWATCH_NAMESPACE
 
 
+def test_the_realised_quality_alarm_falls_back_to_the_promotion_defaults(tmp_path):
+    """A spec without a promotion section: Terraform's floor and metric fallbacks are Python's."""
+    import yaml
+
+    from ml_platform.model_specs import load_model
+    from ml_platform.specs import SpecRegistry
+    from tests.conftest import MODELS_DIR, SPECS_DIR
+
+    raw = yaml.safe_load((MODELS_DIR / "churn.yaml").read_text())
+    del raw["promotion"]
+    (tmp_path / "churn.yaml").write_text(yaml.safe_dump(raw))
+    spec = load_model(tmp_path, "churn", SpecRegistry.from_directory(SPECS_DIR))
+    main = (REPO_ROOT / "terraform" / "staging" / "main.tf").read_text()
+    found = re.search(
+        r'try\(m\.spec\.promotion\.metric, "([a-z_]+)"\) == "roc_auc" \? try\(m\.spec\.promotion\.floor, ([0-9.]+)\)',
+        main,
+    )
+    assert found, "terraform/staging/main.tf: the roc_auc_floor expression changed"
+    assert (found.group(1), float(found.group(2))) == (spec.promotion_metric, spec.promotion_floor)
+
+
 def test_a_deployed_job_needs_the_archive_and_sends_metrics_a_local_one_defaults_both(tmp_path):
     from ml_platform.config import JobSettings, with_deployment_defaults
     from ml_platform.errors import ConfigError

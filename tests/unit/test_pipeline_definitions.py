@@ -56,6 +56,7 @@ def test_definitions_cover_the_required_parameters():
     assert [(s["Name"], s["Type"]) for s in render("training")["Steps"]] == [
         ("TrainModel", "Training"),
         ("PromoteModel", "Processing"),
+        ("MonitorModel", "Processing"),
     ]
     assert [s["Type"] for s in render("inference")["Steps"]] == ["Processing"]
 
@@ -117,7 +118,7 @@ def test_every_reference_names_a_declared_parameter_or_an_execution_variable(nam
 
 
 def test_promote_step_gates_what_train_model_registered():
-    train, promote = render("training")["Steps"]
+    train, promote, _ = render("training")["Steps"]
     assert promote["DependsOn"] == ["TrainModel"]
     assert (
         train["Arguments"]["HyperParameters"]["promote"] == "false"
@@ -137,6 +138,33 @@ def test_promote_step_gates_what_train_model_registered():
     assert arguments[arguments.index("--overrides") + 1] == "{}"  # TrainModel's overrides, so the same floor
 
 
+def test_monitor_step_reads_the_archive_inference_writes_beside_training():
+    training, inference = render("training"), render("inference")
+    train, _, monitor = training["Steps"]
+    assert "DependsOn" not in monitor  # SageMaker runs it in parallel with TrainModel
+    spec = monitor["Arguments"]["AppSpecification"]
+    assert spec["ImageUri"] == train["Arguments"]["AlgorithmSpecification"]["TrainingImage"]
+    assert spec["ContainerEntrypoint"][1:] == ["ml-training", "monitor"]
+    assert monitor["Arguments"]["Environment"] == train["Arguments"]["Environment"]
+    values = resolve_parameters(
+        training,
+        {
+            "PipelineParameters": [
+                {"Name": "PredictionsS3Uri", "Value": "s3://m/predictions"},
+                {"Name": "LabelsUri", "Value": "s3://d/labels.parquet"},
+            ]
+        },
+        "p.json",
+    )
+    arguments = Execution("p", "e", values, REPO_ROOT).evaluate(spec["ContainerArguments"])
+    assert arguments[arguments.index("--predictions-uri") + 1] == "s3://m/predictions"
+    assert arguments[arguments.index("--labels-uri") + 1] == "s3://d/labels.parquet"
+    # both pipelines take the archive's location from the same setting
+    archive = [p for p in training["Parameters"] if p["Name"] == "PredictionsS3Uri"]
+    assert archive == [p for p in inference["Parameters"] if p["Name"] == "PredictionsS3Uri"]
+    assert sources("training")["PredictionsS3Uri"] == sources("inference")["PredictionsS3Uri"]
+
+
 def test_selective_execution_names_existing_steps():
     from ml_platform_local.params import select_steps
     from ml_platform_local.runner import selected
@@ -146,12 +174,14 @@ def test_selective_execution_names_existing_steps():
     assert selected(render("training"), request) == {"PromoteModel"}
     assert selected(render("training"), {}) is None
     with pytest.raises(
-        ConfigError, match="--step 'Promote': the training pipeline has the steps TrainModel, PromoteModel"
+        ConfigError,
+        match="--step 'Promote': the training pipeline has the steps TrainModel, PromoteModel, MonitorModel",
     ):
         select_steps({}, "training", ["Promote"])
     bad = {"SelectiveExecutionConfig": {"SelectedSteps": [{"StepName": "Nope"}]}}
     with pytest.raises(
-        ConfigError, match=r"SelectedSteps \['Nope'\]: the definition has the steps PromoteModel, TrainModel"
+        ConfigError,
+        match=r"SelectedSteps \['Nope'\]: the definition has the steps MonitorModel, PromoteModel, TrainModel",
     ):
         selected(render("training"), bad)
 

@@ -60,7 +60,8 @@ class ArchiveWriter:
         fs, path = resolve(self.target)
         if isinstance(fs, pafs.LocalFileSystem):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            staged = Path(path).with_suffix(".parquet.tmp")
+            # A dot name: dataset readers skip it if a crash leaves it behind.
+            staged = Path(path).with_name(f".{Path(path).name}.tmp")
             shutil.copyfile(self._local, staged)
             os.replace(staged, path)  # atomic on one filesystem: readers see the old or the new file
         else:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 from sklearn.metrics import brier_score_loss, precision_score, recall_score, roc_auc_score
 
 from ml_platform.errors import MLPlatformError
@@ -40,10 +41,25 @@ class DayQuality:
         return asdict(self)
 
 
+ARCHIVE_COLUMNS = {
+    "key": pl.Utf8,
+    "score": pl.Float64,
+    "predicted_label": pl.Int8,
+    "date": pl.Utf8,
+    "model_version": pl.Utf8,
+}
+
+
 def read_archive(predictions_uri: str, model: str) -> pl.DataFrame:
-    """Every archived prediction of ``model``: key, score, predicted_label, date, model_version."""
+    """Every archived prediction of ``model``: key, score, predicted_label, date, model_version.
+
+    No ``model=<model>`` folder yet (no inference run archived anything) is an empty archive;
+    a folder that cannot be read is an error.
+    """
     fs, path = resolve(f"{predictions_uri.rstrip('/')}/model={model}")
     try:
+        if fs.get_file_info(path).type == pafs.FileType.NotFound:
+            return pl.DataFrame(schema=ARCHIVE_COLUMNS)
         dataset = ds.dataset(path, filesystem=fs, format="parquet", partitioning="hive")
         table = dataset.to_table(columns=["key", "score", "predicted_label", "date", "model_version"])
     except (OSError, ValueError) as exc:

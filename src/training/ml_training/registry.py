@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -25,8 +26,65 @@ class TrackingError(MLPlatformError):
 
 
 # MLflow 3's UI opens an experiment without a kind on its GenAI overview (traces); this kind
-# opens it on the runs table with their metrics.
+# opens it on the runs table.
 EXPERIMENT_KIND_TAG, EXPERIMENT_KIND = "mlflow.experimentKind", "custom_model_development"
+# The runs table shows no metric until a person picks columns, so each experiment keeps a
+# shared view (the UI's "Share" button stores one the same way: an experiment tag read when
+# the URL carries ?viewStateShareKey=<key>) with the key metrics and the outcome columns.
+VIEW_KEY = "ml-platform"
+VIEW_TAG = f"mlflow.sharedViewState.{VIEW_KEY}"
+KEY_COLUMNS = (
+    "metrics.`holdout_roc_auc`",
+    "metrics.`holdout_f1`",
+    "metrics.`holdout_precision`",
+    "metrics.`holdout_recall`",
+    "metrics.`realised_roc_auc`",
+    "metrics.`realised_labelled_share`",
+    "tags.`mlp.model_version`",
+    "tags.`gate.promoted`",
+    "attributes.`Models`",
+)
+
+
+def shared_view() -> str:
+    """The experiment's shared view: key columns, newest run first, the UI's other defaults.
+
+    The UI replaces its whole page state with a shared one, so every field is given (MLflow 3.0
+    UI: the search facets and the runs-table state its Share button saves).
+    """
+    facets = {
+        "searchFilter": "",
+        "orderByKey": "attributes.start_time",
+        "orderByAsc": False,
+        "startTime": "ALL",
+        "lifecycleFilter": "Active",
+        "modelVersionFilter": "All Runs",
+        "datasetsFilter": [],
+    }
+    table = {
+        "selectedColumns": list(KEY_COLUMNS),
+        "runsExpanded": {},
+        "runsPinned": [],
+        "runsHidden": [],
+        "runsVisibilityMap": {},
+        "runsHiddenMode": "FIRST_10_RUNS",
+        "viewMaximized": False,
+        "runListHidden": False,
+        "isAccordionReordered": False,
+        "useGroupedValuesInCharts": True,
+        "hideEmptyCharts": True,
+        "groupBy": None,
+        "groupsExpanded": {},
+        "autoRefreshEnabled": False,
+        "globalLineChartConfig": {"xAxisKey": "step", "lineSmoothness": 0, "selectedXAxisMetricKey": ""},
+        "chartsSearchFilter": "",
+    }
+    return json.dumps(facets | table, separators=(",", ":"))
+
+
+def experiment_url(ui: str, experiment_id: str) -> str:
+    """The experiment's runs table in the MLflow UI at ``ui``, with the key columns."""
+    return f"{ui.rstrip('/')}/#/experiments/{experiment_id}?viewStateShareKey={VIEW_KEY}"
 
 
 def connect(tracking: TrackingSettings, experiment: str) -> str:
@@ -40,8 +98,10 @@ def connect(tracking: TrackingSettings, experiment: str) -> str:
             experiment_id = client.create_experiment(experiment, artifact_location=tracking.artifact_location)
         else:
             experiment_id = found.experiment_id
-        if found is None or found.tags.get(EXPERIMENT_KIND_TAG) != EXPERIMENT_KIND:
-            client.set_experiment_tag(experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
+        tags = {} if found is None else found.tags
+        for key, value in ((EXPERIMENT_KIND_TAG, EXPERIMENT_KIND), (VIEW_TAG, shared_view())):
+            if tags.get(key) != value:
+                client.set_experiment_tag(experiment_id, key, value)
         return experiment_id
     except MlflowException as exc:
         raise TrackingError(

@@ -163,7 +163,7 @@ data "aws_iam_policy_document" "sagemaker" {
   dynamic "statement" {
     for_each = var.metrics_namespace == "" ? [] : [1]
     content {
-      # The inference runs' metrics. PutMetricData has no resource-level permissions: the
+      # The jobs' metrics (inference runs, MonitorModel). PutMetricData has no resource-level permissions: the
       # condition limits it to the platform's namespace
       # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html).
       sid       = "RunMetrics"

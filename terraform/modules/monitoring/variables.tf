@@ -13,15 +13,17 @@ variable "metrics" {
 }
 
 variable "models" {
-  description = "Per model: the drift limit of its spec (monitoring.drift.fail_psi) and the skipped share its runs fail above."
+  description = "Per model: the drift limit of its spec (monitoring.drift.fail_psi), the skipped share its runs fail above, and the realised ROC-AUC below which it alarms (promotion.floor when the spec promotes on roc_auc; null: no such alarm)."
   type = map(object({
     drift_fail_psi    = number
     max_skipped_share = number
+    roc_auc_floor     = optional(number)
   }))
 
   validation {
-    condition     = alltrue([for m in values(var.models) : m.drift_fail_psi > 0 && m.max_skipped_share >= 0 && m.max_skipped_share <= 1])
-    error_message = "each model needs drift_fail_psi > 0 and max_skipped_share in [0, 1]."
+    condition = alltrue([for m in values(var.models) : m.drift_fail_psi > 0 && m.max_skipped_share >= 0 && m.max_skipped_share <= 1
+    && (m.roc_auc_floor == null ? true : m.roc_auc_floor >= 0 && m.roc_auc_floor <= 1)])
+    error_message = "each model needs drift_fail_psi > 0, max_skipped_share in [0, 1] and, when set, roc_auc_floor in [0, 1]."
   }
 }
 

@@ -506,7 +506,7 @@ def _params(ctx: Ctx, *args: str):
 @case(
     "generate_params_json.py",
     "an unknown pipeline parameter (`--set NEstimators=1`)",
-    "error: --set NEstimators=1: unknown training pipeline parameter 'NEstimators'; parameters: DataUri, Environment, ExperimentName, FeatureGroupPrefix, FeatureStoreBackend, KmsKeyId, LabelEndDate, LabelStartDate, LabelsUri, MlflowTrackingUri, Model, ModelOutputS3Uri, ModelSpecSha256, PromoteModelVersion, SageMakerRoleArn, TrainingImageUri, TrainingInstanceType, TrainingOverrides",
+    "error: --set NEstimators=1: unknown training pipeline parameter 'NEstimators'; parameters: DataUri, Environment, ExperimentName, FeatureGroupPrefix, FeatureStoreBackend, KmsKeyId, LabelEndDate, LabelStartDate, LabelsUri, MlflowTrackingUri, Model, ModelOutputS3Uri, ModelSpecSha256, PredictionsS3Uri, PromoteModelVersion, SageMakerRoleArn, TrainingImageUri, TrainingInstanceType, TrainingOverrides",
     unchanged="parameters file",
 )
 def params_unknown_parameter(ctx):
@@ -526,7 +526,7 @@ def params_unknown_parameter(ctx):
 @case(
     "generate_params_json.py",
     "a step the pipeline does not have (`--step Promote`)",
-    "error: --step 'Promote': the training pipeline has the steps TrainModel, PromoteModel",
+    "error: --step 'Promote': the training pipeline has the steps TrainModel, PromoteModel, MonitorModel",
     unchanged="parameters file",
 )
 def params_unknown_step(ctx):
@@ -665,7 +665,7 @@ def _runner(ctx: Ctx, definition: str | Path, parameters: dict | str | None):
 @case(
     "local runner",
     "an unknown parameter in the parameters file",
-    "error: <tmp>/params.json: unknown parameter 'Trees'; the definition declares DataUri, Environment, ExperimentName, FeatureGroupPrefix, FeatureStoreBackend, KmsKeyId, LabelEndDate, LabelStartDate, LabelsUri, MlflowTrackingUri, Model, ModelOutputS3Uri, ModelSpecSha256, PromoteModelVersion, SageMakerRoleArn, TrainingImageUri, TrainingInstanceType, TrainingOverrides",
+    "error: <tmp>/params.json: unknown parameter 'Trees'; the definition declares DataUri, Environment, ExperimentName, FeatureGroupPrefix, FeatureStoreBackend, KmsKeyId, LabelEndDate, LabelStartDate, LabelsUri, MlflowTrackingUri, Model, ModelOutputS3Uri, ModelSpecSha256, PredictionsS3Uri, PromoteModelVersion, SageMakerRoleArn, TrainingImageUri, TrainingInstanceType, TrainingOverrides",
     unchanged="work folder",
 )
 def runner_unknown_parameter(ctx):

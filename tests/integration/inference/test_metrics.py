@@ -15,10 +15,13 @@ pytestmark = pytest.mark.integration
 NAMESPACE = "MLPlatform-test"
 
 
-def statistic(cloudwatch, name: str, stat: str, **dimensions: str) -> float | None:
+def statistic(
+    cloudwatch, name: str, stat: str, namespace: str = NAMESPACE, **dimensions: str
+) -> float | None:
+    """The statistic of a metric's last hour (one period), or None without data."""
     now = datetime.now(UTC)
     points = cloudwatch.get_metric_statistics(
-        Namespace=NAMESPACE,
+        Namespace=namespace,
         MetricName=name,
         Dimensions=[{"Name": k, "Value": v} for k, v in dimensions.items()],
         StartTime=now - timedelta(hours=1),

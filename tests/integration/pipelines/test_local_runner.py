@@ -75,7 +75,10 @@ def test_both_pipelines_run_locally(local_platform, kafka_broker, runner_env, tm
     assert [(s["step"], s["status"]) for s in training.statuses] == [
         ("TrainModel", "Succeeded"),
         ("PromoteModel", "Succeeded"),
+        ("MonitorModel", "Succeeded"),
     ]
+    first = capsys.readouterr().out
+    assert "no archived predictions of churn" in first  # a first run: nothing to judge
     hyper = json.loads(
         (
             tmp_path
@@ -115,12 +118,25 @@ def test_both_pipelines_run_locally(local_platform, kafka_broker, runner_env, tm
         repo=REPO_ROOT,
     )
     assert [(s["step"], s["status"]) for s in inference.statuses] == [("BatchInference", "Succeeded")]
-    out = earlier + capsys.readouterr().out
+    out = first + earlier + capsys.readouterr().out
     assert "✔ TrainModel succeeded in" in out and "✔ BatchInference succeeded in" in out
     assert "[BatchInference/algo-2]" in out  # both instances' logs streamed
     keys = [m.key().decode() for m in consume_all(kafka_broker.bootstrap_servers, topic)]
     assert len(keys) == len(set(keys))
     assert set(keys) == expected_population(local_platform)
+    # MonitorModel alone (selective execution) now finds what BatchInference archived
+    monitor = run_pipeline(
+        REPO_ROOT / "pipelines" / "training.json",
+        {**request({**common, "LabelsUri": str(local_platform.labels)}),
+         "SelectiveExecutionConfig": {"SelectedSteps": [{"StepName": "MonitorModel"}]}},
+        work=tmp_path / "runs",
+        repo=REPO_ROOT,
+    )  # fmt: skip
+    assert [(s["step"], s["status"]) for s in monitor.statuses] == [("MonitorModel", "Succeeded")]
+    [run] = client.search_runs(
+        [client.get_experiment_by_name("ml-platform-local").experiment_id], "tags.`mlp.kind` = 'monitoring'"
+    )
+    assert run.data.tags["model"] == "churn" and "realised_labelled_share" in run.data.metrics
 
 
 def test_failing_step_stops_the_run_with_its_reason(local_platform, runner_env, tmp_path):

@@ -350,13 +350,26 @@ def test_plans_create_one_pipeline_pair_per_model_and_schedules_equal_manual_run
                 assert expression == spec["schedules"][kind]
         # the monitoring alarms of every model, at its spec's drift limit (0.25 where it sets none)
         alarms = {v["alarm_name"]: v for k, v in plans[env].items() if ".aws_cloudwatch_metric_alarm." in k}
+        # and, for a model promoted on roc_auc (the default), its realised ROC-AUC below the floor
         kinds = ("feature-drift", "skipped-share", "no-successful-run")
-        assert set(alarms) == {f"ml-platform-{env}-{m}-{kind}" for m in models for kind in kinds}
+        on_roc_auc = {
+            m for m, spec in models.items() if spec.get("promotion", {}).get("metric", "roc_auc") == "roc_auc"
+        }
+        assert on_roc_auc, "the bundled models are promoted on roc_auc"
+        assert set(alarms) == {f"ml-platform-{env}-{m}-{kind}" for m in models for kind in kinds} | {
+            f"ml-platform-{env}-{m}-realised-roc-auc" for m in on_roc_auc
+        }
         for model, spec in models.items():
             drift = alarms[f"ml-platform-{env}-{model}-feature-drift"]
             limit = ((spec.get("monitoring") or {}).get("drift") or {}).get("fail_psi", 0.25)
             assert drift["threshold"] == limit and drift["metric_name"] == "MaxFeaturePSI"
             assert drift["dimensions"] == {"Model": model, "Environment": env}
+        for model in on_roc_auc:
+            realised = alarms[f"ml-platform-{env}-{model}-realised-roc-auc"]
+            floor = models[model].get("promotion", {}).get("floor", 0.6)
+            assert (realised["metric_name"], realised["threshold"]) == ("RealisedRocAuc", floor)
+            assert realised["comparison_operator"] == "LessThanThreshold"
+            assert realised["dimensions"] == {"Model": model, "Environment": env}
     staging = plans["staging"]
     groups = {v["feature_group_name"] for k, v in staging.items() if ".aws_sagemaker_feature_group." in k}
     assert groups == {f"ml-platform-staging-{p.stem}" for p in (REPO_ROOT / "feature_groups").glob("*.yaml")}

@@ -9,13 +9,16 @@ import subprocess
 import sys
 import uuid
 
+import boto3
 import polars as pl
 import pytest
 from mlflow import MlflowClient
 
 from tests.integration.inference.test_inference_job import AS_OF, publish_args, run_inference
+from tests.integration.inference.test_metrics import statistic
 
 pytestmark = pytest.mark.integration
+NAMESPACE = "MLPlatform-quality-test"
 
 
 def brute_force_auc(scores: list[float], labels: list[int]) -> float:
@@ -33,7 +36,7 @@ def outcome(key: str, score: float) -> int:
 
 
 def test_labels_for_archived_predictions_give_the_realised_roc_auc(
-    local_platform, champion, kafka_broker, tmp_path
+    aws, local_platform, champion, kafka_broker, tmp_path
 ):
     archive = tmp_path / "archive"
     flags = publish_args(
@@ -60,7 +63,8 @@ def test_labels_for_archived_predictions_give_the_realised_roc_auc(
     root = tmp_path / "monitor"
     result = subprocess.run(
         [sys.executable, "-m", "ml_training", "monitor", "--sagemaker-root", str(root),
-         "--predictions-uri", str(archive), "--labels-uri", str(labels_file)],
+         "--predictions-uri", str(archive), "--labels-uri", str(labels_file),
+         "--cloudwatch-namespace", NAMESPACE],
         capture_output=True, text=True, env=local_platform.env(db), timeout=300, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
@@ -76,3 +80,30 @@ def test_labels_for_archived_predictions_give_the_realised_roc_auc(
     run = MlflowClient(tracking_uri=f"sqlite:///{db}").get_run(summary["run_id"])
     assert run.data.tags["mlp.kind"] == "monitoring"
     assert run.data.metrics["realised_roc_auc"] == pytest.approx(expected, abs=1e-9)
+    # the alarm's figure (stamped now) and the labelled share, read back from CloudWatch (moto)
+    run_dims = {"Model": "churn", "Environment": "local"}
+    assert statistic(boto3.client("cloudwatch"), "RealisedRocAuc", "Minimum", NAMESPACE, **run_dims) == (
+        pytest.approx(expected, abs=1e-9)
+    )
+    assert statistic(boto3.client("cloudwatch"), "LabelledShare", "Maximum", NAMESPACE, **run_dims) == (
+        pytest.approx(len(arrived) / len(keys))
+    )
+
+
+def test_a_first_run_with_no_archive_succeeds_and_logs_nothing(local_platform, champion, tmp_path):
+    db = tmp_path / "mlflow.db"
+    shutil.copy(champion, db)
+    result = subprocess.run(
+        [sys.executable, "-m", "ml_training", "monitor", "--sagemaker-root", str(tmp_path / "monitor"),
+         "--predictions-uri", str(tmp_path / "no-archive-yet")],
+        capture_output=True, text=True, env=local_platform.env(db), timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (summary["run_id"], summary["days"]) == (None, [])
+    assert "no archived predictions of churn" in result.stderr
+    client = MlflowClient(tracking_uri=f"sqlite:///{db}")
+    runs = client.search_runs(
+        [e.experiment_id for e in client.search_experiments()], "tags.`mlp.kind` = 'monitoring'"
+    )
+    assert runs == []

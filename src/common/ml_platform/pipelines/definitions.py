@@ -1,5 +1,5 @@
-"""The two SageMaker pipeline definitions (training: TrainModel -> PromoteModel; inference:
-BatchInference), written once in Python.
+"""The two SageMaker pipeline definitions (training: TrainModel -> PromoteModel, and MonitorModel
+beside them; inference: BatchInference), written once in Python.
 
 ``render()`` produces the definition JSON (``Version`` 2020-12-01). ``scripts/render_pipelines.py``
 writes it to ``pipelines/<name>.json``; Terraform deploys that file (``file()`` in
@@ -59,6 +59,9 @@ COMMON = (
     # The platform key for the training output and the processing outputs (an alias name, known
     # before the key exists). Empty: S3's default key (the local runner has no KMS).
     Parameter("KmsKeyId", "String", "", "setting:kms_key_id"),
+    # The prediction archive: BatchInference writes it (ml_inference.archive), MonitorModel reads
+    # it (ml_training.monitor). Empty: the local state folder (local runs).
+    Parameter("PredictionsS3Uri", "String", "", "setting:predictions_s3_uri"),
 )
 TRAINING = (
     Parameter("TrainingImageUri", "String", "ml-platform-training:local", "setting:training_image_uri"),
@@ -93,8 +96,6 @@ INFERENCE = (
     Parameter("ScoringAsOf", "String", "now", "manual"),
     Parameter("EntityListUri", "String", "", "manual"),
     Parameter("ReportS3Uri", "String", "s3://ml-platform-local-reports/inference", "setting:report_s3_uri"),
-    # The prediction archive (ml_inference.archive); empty: the local state folder (local runs).
-    Parameter("PredictionsS3Uri", "String", "", "setting:predictions_s3_uri"),
 )
 
 
@@ -199,7 +200,7 @@ def training_definition() -> dict[str, Any]:
             "StoppingCondition": {"MaxRuntimeInSeconds": 7200},
         },
     }
-    return _pipeline("training", [step, _promote_step()])
+    return _pipeline("training", [step, _promote_step(), _monitor_step()])
 
 
 def _promote_step() -> dict[str, Any]:
@@ -210,26 +211,46 @@ def _promote_step() -> dict[str, Any]:
     belongs with it. Selective execution of this step alone re-gates any registered version
     (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_SelectiveExecutionConfig.html).
     """
+    arguments = {
+        "--environment": _get("Environment"),
+        # The same overrides as TrainModel's, so the gate's margin and floor agree with it.
+        "--overrides": _get("TrainingOverrides"),
+        "--experiment-name": _get("ExperimentName"),
+        "--model-version": _get("PromoteModelVersion"),
+    }
+    return {**_training_image_step("PromoteModel", "promote", arguments), "DependsOn": ["TrainModel"]}
+
+
+def _monitor_step() -> dict[str, Any]:
+    """Realised quality of the archived predictions, a processing job in the training image.
+
+    In the training pipeline because its input is the training input: the labels that arrived
+    for earlier predictions. It depends on no step, so SageMaker runs it beside TrainModel ("a
+    pipeline performs all steps that are available to run in parallel",
+    https://docs.aws.amazon.com/sagemaker/latest/dg/build-and-manage-pipeline.html); a failure
+    fails the execution, and its alert, without holding training back.
+    """
+    arguments = {
+        "--environment": _get("Environment"),
+        "--experiment-name": _get("ExperimentName"),
+        "--labels-uri": _get("LabelsUri"),
+        "--predictions-uri": _get("PredictionsS3Uri"),
+    }
+    return _training_image_step("MonitorModel", "monitor", arguments)
+
+
+def _training_image_step(name: str, mode: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """A processing job that runs ``ml-training <mode>`` in the training image, on one instance."""
     cluster = {"InstanceCount": 1, "InstanceType": _get("TrainingInstanceType"), "VolumeSizeInGB": 30}
-    arguments = _flags(
-        {
-            "--environment": _get("Environment"),
-            # The same overrides as TrainModel's, so the gate's margin and floor agree with it.
-            "--overrides": _get("TrainingOverrides"),
-            "--experiment-name": _get("ExperimentName"),
-            "--model-version": _get("PromoteModelVersion"),
-        }
-    )
     return {
-        "Name": "PromoteModel",
+        "Name": name,
         "Type": "Processing",
-        "DependsOn": ["TrainModel"],
         "Arguments": {
             "ProcessingResources": {"ClusterConfig": cluster},
             "AppSpecification": {
                 "ImageUri": _get("TrainingImageUri"),
-                "ContainerEntrypoint": [ENTRYPOINT, "ml-training", "promote"],
-                "ContainerArguments": arguments,
+                "ContainerEntrypoint": [ENTRYPOINT, "ml-training", mode],
+                "ContainerArguments": _flags(arguments),
             },
             "Environment": _environment(),
             "RoleArn": _get("SageMakerRoleArn"),
