@@ -127,16 +127,29 @@ def fetch(values: dict[str, Any], destination: Path) -> dict[str, Any]:
             "check the artifact store and its credentials",
             "kind": UNREACHABLE,
         }
+    lineage = _lineage(client, version)
     return {
         "name": settings.model_name,
         "version": str(version.version),
         "run_id": version.run_id or "",
         "profile_path": _reference_profile(version.run_id, destination),
-        "feature_groups": (version.tags or {}).get("feature_groups", ""),
-        "feature_selection": (version.tags or {}).get("feature_selection", ""),
+        "feature_groups": lineage.get("feature_groups", ""),
+        "feature_selection": lineage.get("feature_selection", ""),
         "uri": uri,
         "path": path,
     }
+
+
+def _lineage(client: MlflowClient, version: Any) -> dict[str, str]:
+    """What the model was trained on: its run's lineage tags (versions registered before the
+    lineage moved to the run carry it themselves)."""
+    tags = dict(version.tags or {})
+    if version.run_id:
+        try:
+            tags = client.get_run(version.run_id).data.tags | tags
+        except Exception as exc:  # a deleted run: the version's own tags, if any
+            log.warning("run %s of %s: %s", version.run_id, version.name, exc)
+    return tags
 
 
 def main() -> int:

@@ -12,12 +12,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import polars as pl
+from sklearn.calibration import CalibrationDisplay, calibration_curve
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import (
+    ConfusionMatrixDisplay,
+    PrecisionRecallDisplay,
+    RocCurveDisplay,
     accuracy_score,
     confusion_matrix,
     f1_score,
     log_loss,
+    precision_recall_curve,
     precision_score,
     recall_score,
     roc_auc_score,
@@ -41,57 +46,126 @@ def metrics(y_true: np.ndarray, proba: np.ndarray, threshold: float = 0.5) -> di
     }
 
 
+THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
 def write_artifacts(
-    out: Path, model, *, x_test: pd.DataFrame, y_test: np.ndarray, proba: np.ndarray, seed: int
+    out: Path,
+    model,
+    *,
+    x_test: pd.DataFrame,
+    y_test: np.ndarray,
+    proba: np.ndarray,
+    seed: int,
+    threshold: float = 0.5,
 ) -> list[Path]:
-    """ROC curve, confusion matrix and feature importance as PNG + CSV; returns the files."""
+    """The holdout's plots (PNG) and their data (CSV); returns the files.
+
+    ROC and precision-recall curves, calibration, the confusion matrix at the threshold in use,
+    a threshold table and permutation importance. The plots are scikit-learn's displays.
+    """
     out.mkdir(parents=True, exist_ok=True)
-    files: list[Path] = []
+    return [
+        *_roc(out, y_test, proba),
+        *_precision_recall(out, y_test, proba),
+        *_calibration(out, y_test, proba),
+        *_confusion(out, y_test, proba, threshold),
+        _save_csv(threshold_table(y_test, proba, threshold), out / "threshold_table.csv"),
+        *_importance(out, model, x_test, y_test, seed),
+    ]
 
-    fpr, tpr, thresholds = roc_curve(y_test, proba)
-    pd.DataFrame({"fpr": fpr, "tpr": tpr, "threshold": thresholds}).to_csv(out / "roc_curve.csv", index=False)
+
+def _save_csv(frame: pd.DataFrame, path: Path, **kwargs) -> Path:
+    frame.to_csv(path, index=kwargs.pop("index", False), **kwargs)
+    return path
+
+
+def _save_png(fig, path: Path) -> Path:
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def _roc(out: Path, y: np.ndarray, proba: np.ndarray) -> list[Path]:
+    fpr, tpr, thresholds = roc_curve(y, proba)
+    data = pd.DataFrame({"fpr": fpr, "tpr": tpr, "threshold": thresholds})
     fig, ax = plt.subplots(figsize=(5, 5))
-    ax.plot(fpr, tpr, label=f"ROC-AUC {roc_auc_score(y_test, proba):.3f}")
-    ax.plot([0, 1], [0, 1], linestyle="--", color="grey")
-    ax.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC curve (holdout)")
-    ax.legend(loc="lower right")
-    fig.savefig(out / "roc_curve.png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    files += [out / "roc_curve.png", out / "roc_curve.csv"]
+    RocCurveDisplay(fpr=fpr, tpr=tpr, roc_auc=roc_auc_score(y, proba)).plot(ax=ax, plot_chance_level=True)
+    ax.set(title="ROC curve (holdout)")
+    return [_save_png(fig, out / "roc_curve.png"), _save_csv(data, out / "roc_curve.csv")]
 
-    cm = confusion_matrix(y_test, (proba >= 0.5).astype(int), labels=[0, 1])
-    pd.DataFrame(cm, index=["actual_0", "actual_1"], columns=["predicted_0", "predicted_1"]).to_csv(
-        out / "confusion_matrix.csv"
-    )
+
+def _precision_recall(out: Path, y: np.ndarray, proba: np.ndarray) -> list[Path]:
+    precision, recall, thresholds = precision_recall_curve(y, proba)
+    data = pd.DataFrame({"precision": precision[:-1], "recall": recall[:-1], "threshold": thresholds})
+    fig, ax = plt.subplots(figsize=(5, 5))
+    PrecisionRecallDisplay.from_predictions(y, proba, ax=ax, plot_chance_level=True)
+    ax.set(title="Precision-recall curve (holdout)")
+    return [
+        _save_png(fig, out / "precision_recall_curve.png"),
+        _save_csv(data, out / "precision_recall_curve.csv"),
+    ]
+
+
+def _calibration(out: Path, y: np.ndarray, proba: np.ndarray, bins: int = 10) -> list[Path]:
+    """Observed rate against mean score in ten bins of equal size (quantiles of the score)."""
+    observed, predicted = calibration_curve(y, proba, n_bins=bins, strategy="quantile")
+    data = pd.DataFrame({"mean_score": predicted, "observed_rate": observed})
+    fig, ax = plt.subplots(figsize=(5, 5))
+    CalibrationDisplay(observed, predicted, proba).plot(ax=ax, name="model")
+    ax.set(title="Calibration (holdout, score deciles)")
+    return [_save_png(fig, out / "calibration.png"), _save_csv(data, out / "calibration.csv")]
+
+
+def _confusion(out: Path, y: np.ndarray, proba: np.ndarray, threshold: float) -> list[Path]:
+    cm = confusion_matrix(y, (proba >= threshold).astype(int), labels=[0, 1])
+    data = pd.DataFrame(cm, index=["actual_0", "actual_1"], columns=["predicted_0", "predicted_1"])
     fig, ax = plt.subplots(figsize=(4, 4))
-    ax.imshow(cm, cmap="Blues")
-    for (i, j), value in np.ndenumerate(cm):
-        ax.text(j, i, str(value), ha="center", va="center", color="black")
-    ax.set(
-        xticks=[0, 1], yticks=[0, 1], xlabel="predicted", ylabel="actual", title="Confusion matrix (holdout)"
-    )
-    fig.savefig(out / "confusion_matrix.png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    files += [out / "confusion_matrix.png", out / "confusion_matrix.csv"]
+    ConfusionMatrixDisplay(cm, display_labels=[0, 1]).plot(ax=ax, cmap="Blues", colorbar=False)
+    ax.set(title=f"Confusion matrix (holdout, threshold {threshold:g})")
+    return [
+        _save_png(fig, out / "confusion_matrix.png"),
+        _save_csv(data, out / "confusion_matrix.csv", index=True),
+    ]
 
-    sample = min(len(x_test), 2000)
+
+def threshold_table(y: np.ndarray, proba: np.ndarray, threshold: float) -> pd.DataFrame:
+    """Precision, recall and F1 at each of THRESHOLDS and the one in use (``in_use``)."""
+    rows = []
+    for t in sorted({*THRESHOLDS, threshold}):
+        pred = (proba >= t).astype(int)
+        rows.append(
+            {
+                "threshold": t,
+                "precision": precision_score(y, pred, zero_division=0),
+                "recall": recall_score(y, pred, zero_division=0),
+                "f1": f1_score(y, pred, zero_division=0),
+                "flagged_share": float(pred.mean()),
+                "in_use": t == threshold,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _importance(out: Path, model, x: pd.DataFrame, y: np.ndarray, seed: int) -> list[Path]:
+    """Permutation importance (ROC-AUC drop) on up to 2,000 holdout rows."""
+    sample = min(len(x), 2000)
     rng = np.random.default_rng(seed)
-    idx = rng.choice(len(x_test), sample, replace=False) if sample < len(x_test) else np.arange(len(x_test))
+    idx = rng.choice(len(x), sample, replace=False) if sample < len(x) else np.arange(len(x))
     result = permutation_importance(
-        model, x_test.iloc[idx], y_test[idx], scoring="roc_auc", n_repeats=3, random_state=seed, n_jobs=1
+        model, x.iloc[idx], y[idx], scoring="roc_auc", n_repeats=3, random_state=seed, n_jobs=1
     )
     importance = pd.DataFrame(
-        {"feature": x_test.columns, "importance": result.importances_mean, "std": result.importances_std}
+        {"feature": x.columns, "importance": result.importances_mean, "std": result.importances_std}
     ).sort_values("importance", ascending=False)
-    importance.to_csv(out / "feature_importance.csv", index=False)
     top = importance.head(20).iloc[::-1]
     fig, ax = plt.subplots(figsize=(6, max(3, 0.3 * len(top))))
     ax.barh(top["feature"], top["importance"], xerr=top["std"])
     ax.set(xlabel="ROC-AUC drop when shuffled", title="Permutation feature importance (holdout)")
-    fig.savefig(out / "feature_importance.png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    files += [out / "feature_importance.png", out / "feature_importance.csv"]
-    return files
+    return [
+        _save_png(fig, out / "feature_importance.png"),
+        _save_csv(importance, out / "feature_importance.csv"),
+    ]
 
 
 def profile(frame: pl.DataFrame, features: list[FeatureSpec], label: str, extra: dict) -> dict:

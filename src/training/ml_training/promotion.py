@@ -80,8 +80,14 @@ def score(uri: str, holdout: Holdout, metric: str) -> float:
     return compute_metrics(holdout.y, model.predict_proba(holdout.x)[:, 1])[metric]
 
 
-def find_version(client: MlflowClient, name: str, version: str, execution_arn: str):
-    """The version to gate: ``version`` if given, else the one this pipeline execution registered."""
+def find_version(client: MlflowClient, settings: TrainingSettings):
+    """The version to gate: ``model_version`` if given, else the one this pipeline execution
+    registered (the version of the experiment's run tagged with the execution's ARN)."""
+    name, version, execution_arn = (
+        settings.model_name,
+        settings.model_version,
+        settings.pipeline_execution_arn,
+    )
     if version:
         try:
             return client.get_model_version(name, version)
@@ -93,9 +99,19 @@ def find_version(client: MlflowClient, name: str, version: str, execution_arn: s
         raise ConfigError(
             "no model version to gate: pass --model-version (or run it inside the training pipeline)"
         )
-    found = client.search_model_versions(
-        f"name = '{name}' and tags.pipeline_execution_arn = '{execution_arn}'"
+    experiment = client.get_experiment_by_name(settings.experiment)
+    runs = (
+        []
+        if experiment is None
+        else client.search_runs(
+            [experiment.experiment_id], f"tags.pipeline_execution_arn = '{execution_arn}'"
+        )
     )
+    found = [
+        v
+        for run in runs
+        for v in client.search_model_versions(f"name = '{name}' and run_id = '{run.info.run_id}'")
+    ]
     if not found:
         raise ConfigError(
             f"pipeline execution {execution_arn} registered no version of {name!r}; pass --model-version"
@@ -132,6 +148,8 @@ def gate(settings: TrainingSettings, version: str) -> GateDecision:
         champion_error=champion_error,
     )
     for key, value in decision.as_tags().items():
+        client.set_tag(candidate.run_id, key, value)
+    for key, value in decision.version_tags().items():
         client.set_model_version_tag(name, version, key, value)
     if decision.promoted:
         client.set_registered_model_alias(name, CHAMPION, version)
@@ -144,7 +162,5 @@ def run_promotion(settings: TrainingSettings) -> GateDecision:
     tracking = TrackingSettings.from_env(uri=settings.mlflow_tracking_uri or None)
     tracking.check_reachable()  # fails fast; the gate creates no experiment or run
     mlflow.set_tracking_uri(tracking.uri)
-    version = find_version(
-        MlflowClient(), settings.model_name, settings.model_version, settings.pipeline_execution_arn
-    )
+    version = find_version(MlflowClient(), settings)
     return gate(settings, str(version.version))

@@ -127,7 +127,23 @@ class GateDecision:
     reason: str
 
     def as_tags(self) -> dict[str, str]:
+        """The whole decision, as tags of the version's run."""
         return {f"gate.{k}": "" if v is None else str(v) for k, v in asdict(self).items()}
+
+    def version_tags(self) -> dict[str, str]:
+        """The decision as the model version shows it: promoted or not, and why."""
+        return {"gate.promoted": str(self.promoted), "gate.reason": self.reason}
+
+
+def version_tags(run_name: str, lineage: dict[str, str]) -> dict[str, str]:
+    """The essentials on a model version: its run, spec hash and code. The rest of the lineage
+    (groups, features, labels, image, execution) is on the run, once."""
+    tags = {
+        "run": run_name,
+        "model_spec_sha256": lineage.get("model_spec_sha256", ""),
+        "git_sha": lineage.get("git_sha", ""),
+    }
+    return {k: v for k, v in tags.items() if v}
 
 
 def decide(

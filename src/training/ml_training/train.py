@@ -29,7 +29,7 @@ from ml_training.data import TrainingData, build_training_set
 from ml_training.evaluate import metrics, profile, write_artifacts, write_json
 from ml_training.model import build_pipeline, split, undersample
 from ml_training.promotion import HOLDOUT_ARTIFACT, gate, holdout_frame
-from ml_training.registry import CHALLENGER, connect, delete_version, log_run_content, register
+from ml_training.registry import CHALLENGER, connect, delete_version, log_run_content, register, version_tags
 from ml_training.settings import TrainingSettings
 from ml_training.validation import validate_training_set
 
@@ -145,7 +145,7 @@ def fit(
     log.info("training %s on %d rows (holdout %d)", settings.estimator, len(x_train), len(x_test))
     model = build_pipeline(features, settings).fit(x_train, y_train)
     proba = model.predict_proba(x_test)[:, 1]
-    scores = metrics(y_test, proba)
+    scores = metrics(y_test, proba, threshold=spec.threshold)  # the threshold inference labels with
     log.info("holdout metrics: %s", {k: round(v, 4) for k, v in scores.items()})
     return Fitted(model, features, x_test, y_test, proba, scores, len(x_train), checked), data
 
@@ -160,7 +160,13 @@ def log_evaluation(
     """Holdout metrics, plots and the training profile, to output/data and the MLflow run."""
     spec, out = settings.spec, paths.output_data_dir
     files = write_artifacts(
-        out, fitted.model, x_test=fitted.x_test, y_test=fitted.y_test, proba=fitted.proba, seed=settings.seed
+        out,
+        fitted.model,
+        x_test=fitted.x_test,
+        y_test=fitted.y_test,
+        proba=fitted.proba,
+        seed=settings.seed,
+        threshold=spec.threshold,
     )
     facts = {
         "train_rows": fitted.train_rows,
@@ -187,15 +193,15 @@ def log_evaluation(
     mlflow.log_artifact(str(reference), artifact_path=str(Path(PROFILE_ARTIFACT).parent))
 
 
-def _register_and_gate(settings: TrainingSettings, info: Any, run_id: str, lineage: dict[str, str]):
+def _register_and_gate(settings: TrainingSettings, info: Any, run: Any, lineage: dict[str, str]):
     """Register the version; with ``promote`` run the gate too (the pipeline's PromoteModel step
     does otherwise). A gate that fails here removes the version, so a failed run registers nothing."""
     version = register(
         settings=settings,
         model_uri=info.model_uri,
         model_id=getattr(info, "model_id", None),
-        run_id=run_id,
-        tags=lineage,
+        run_id=run.info.run_id,
+        tags=version_tags(run.info.run_name, lineage),
     )
     if not settings.promote:
         return version, None
@@ -250,15 +256,13 @@ def run_training(settings: TrainingSettings, paths: TrainingPaths) -> TrainingRe
             log_evaluation(settings, fitted, data, paths, lineage)
             # Also in /opt/ml/model, which SageMaker uploads as the training job's model artifact.
             info = log_model(fitted.model, paths.model_dir, x_example=fitted.x_test, proba=fitted.proba)
-            version, decision = _register_and_gate(settings, info, run.info.run_id, lineage)
+            version, decision = _register_and_gate(settings, info, run, lineage)
         except BaseException as exc:
             mlflow.set_tag("mlp.status", "failed")
             mlflow.set_tag("mlp.failure_reason", str(exc)[:5000])
             mlflow.end_run(status="FAILED")
             raise
-        mlflow.set_tags({"mlp.status": "succeeded", "mlp.model_version": version})
-        if decision is not None:
-            mlflow.set_tags(decision.as_tags())
+        mlflow.set_tags({"mlp.status": "succeeded", "mlp.model_version": version})  # the gate tagged the run
         result = _result(
             settings,
             run.info.run_id,

@@ -50,9 +50,10 @@ def regate_alone(common: dict, runner_env: str, tmp_path, capsys) -> str:
     out = capsys.readouterr().out
     assert "- TrainModel skipped (not selected)" in out
     client = MlflowClient()
-    tags = client.get_model_version("churn-classifier", "1").tags
+    version = client.get_model_version("churn-classifier", "1")
+    tags = version.tags | client.get_run(version.run_id).data.tags  # the decision's essentials | all of it
     assert (tags["gate.promoted"], tags["gate.floor"]) == ("False", "0.999")
-    assert "does not clear the floor" in tags["gate.reason"]
+    assert "does not clear the floor" in version.tags["gate.reason"]
     assert str(client.get_model_version_by_alias("churn-classifier", "champion").version) == "1"
     assert len(client.search_model_versions("name = 'churn-classifier'")) == 1  # nothing trained
     return out
@@ -95,10 +96,11 @@ def test_both_pipelines_run_locally(local_platform, kafka_broker, runner_env, tm
     mlflow.set_tracking_uri(runner_env)
     client = MlflowClient()
     version = client.get_model_version_by_alias("churn-classifier", "champion")
-    assert version.tags["pipeline_execution_arn"].endswith(training.execution_id)
-    assert client.get_run(version.run_id).data.params["n_estimators"] == "30"  # the override reached the job
+    run = client.get_run(version.run_id)
+    assert run.data.tags["pipeline_execution_arn"].endswith(training.execution_id)
+    assert run.data.params["n_estimators"] == "30"  # the override reached the job
     assert version.tags["gate.promoted"] == "True"  # PromoteModel's decision, not TrainModel's
-    assert version.tags["gate.champion_version"] == ""  # the first version: no champion to beat
+    assert run.data.tags["gate.champion_version"] == ""  # the first version: no champion to beat
     earlier = regate_alone(common, runner_env, tmp_path, capsys)
 
     topic = f"runner-{uuid.uuid4().hex[:8]}"

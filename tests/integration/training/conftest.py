@@ -54,4 +54,3 @@ def mlflow_server(tmp_path_factory):
     yield url
     stop_group(proc)
     log.close()
-

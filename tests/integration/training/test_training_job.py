@@ -71,18 +71,30 @@ def test_first_run_registers_and_promotes_a_model_that_loads_and_predicts(traine
     spec_hash = hashlib.sha256((REPO_ROOT / "models" / "churn.yaml").read_bytes()).hexdigest()
     assert run.data.tags["model_spec"] == "churn" and run.data.tags["model_spec_sha256"] == spec_hash
     version = client.get_model_version(MODEL, "1")
-    assert version.tags["model_spec_sha256"] == spec_hash
-    selection = json.loads(version.tags["feature_selection"])
+    # only the essentials on the version: its run, spec hash, code and the gate's decision
+    assert set(version.tags) <= {"run", "model_spec_sha256", "git_sha", "gate.promoted", "gate.reason"}
+    assert version.tags["model_spec_sha256"] == spec_hash and version.tags["run"] == run.info.run_name
+    assert version.tags["gate.promoted"] == "True" and run.data.tags["gate.challenger_version"] == "1"
+    selection = json.loads(run.data.tags["feature_selection"])  # the lineage, on the run
     assert list(selection) == ["customer_profile", "customer_activity", "customer_billing"]
     assert selection["customer_billing"]["join_key"] == "customer_id"
     assert "training_set_as_of" in run.data.tags
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id, "evaluation")}
     assert {
-        "evaluation/roc_curve.png",
-        "evaluation/confusion_matrix.png",
-        "evaluation/feature_importance.png",
-        "evaluation/training_profile.json",
-    } <= artifacts
+        f"evaluation/{name}.{kind}"
+        for name in (
+            "roc_curve",
+            "precision_recall_curve",
+            "calibration",
+            "confusion_matrix",
+            "feature_importance",
+        )
+        for kind in ("png", "csv")
+    } | {"evaluation/threshold_table.csv", "evaluation/training_profile.json"} <= artifacts
+    table = pl.read_csv(work / "run1" / "output" / "data" / "threshold_table.csv")
+    [in_use] = table.filter(pl.col("in_use")).rows(named=True)
+    assert in_use["threshold"] == 0.5  # models/churn.yaml inference.threshold
+    assert in_use["f1"] == pytest.approx(run.data.metrics["holdout_f1"])
     # the container contract: results in /opt/ml/model, artifacts in /opt/ml/output/data
     result = json.loads((work / "run1" / "model" / "training_result.json").read_text())
     assert result["model_version"] == "1" and result["gate"]["promoted"] is True
@@ -100,7 +112,8 @@ def test_worse_model_becomes_challenger_and_champion_stays(trained):
     assert str(challenger.version) == "2"
     assert challenger.tags["gate.promoted"] == "False"
     assert "does not beat champion v1" in challenger.tags["gate.reason"]
-    assert float(challenger.tags["gate.champion_score"]) > float(challenger.tags["gate.challenger_score"])
+    gate = client.get_run(challenger.run_id).data.tags  # the whole decision, on the run
+    assert float(gate["gate.champion_score"]) > float(gate["gate.challenger_score"])
     result = json.loads((work / "run2" / "model" / "training_result.json").read_text())
     assert result["promoted"] is False and "does not beat champion v1" in result["reason"]
 
