@@ -85,14 +85,15 @@ def run_model(model: str, broker_servers: str, state: Path, data_dir: Path, trai
 
 
 def gate_of(model_name: str, version: str) -> dict[str, str]:
-    """The PromoteModel step's decision, as it recorded it on the model version (gate.* tags)."""
+    """The PromoteModel step's decision, as it recorded it on the version's run (gate.* tags)."""
     import mlflow
     from mlflow import MlflowClient
 
     from ml_platform.tracking import TrackingSettings
 
     mlflow.set_tracking_uri(TrackingSettings.from_env().uri)
-    tags = MlflowClient().get_model_version(model_name, version).tags
+    client = MlflowClient()
+    tags = client.get_run(client.get_model_version(model_name, version).run_id).data.tags
     return {k.removeprefix("gate."): v for k, v in tags.items() if k.startswith("gate.")}
 
 

@@ -18,7 +18,7 @@ from ml_inference import STARTED_AT
 from ml_inference.archive import ArchiveWriter
 from ml_inference.kafka_io import AcknowledgedPublisher, KafkaHealthChecker, client_config, redacted
 from ml_inference.metrics import run_metrics
-from ml_inference.model_loader import LoadedModel, ModelFetch
+from ml_inference.model_loader import LoadedModel, ModelFetch, log_drift_run
 from ml_inference.population import ScoringFrame, scoring_frame
 from ml_inference.read_ahead import read_ahead
 from ml_inference.settings import InferenceSettings
@@ -68,6 +68,7 @@ class RunReport:
     # of rows: fewer than the spec's min_rows); per feature in ``drift``.
     drift_status: str = "not_checked"
     drift: dict[str, dict] = field(default_factory=dict)
+    drift_run_id: str = ""  # the MLflow run of the drift figures, nested under the training run
     archive_uri: str = ""  # the prediction archive's file of this shard (ml_inference.archive)
     archived: int = 0
     error: str = ""
@@ -333,6 +334,22 @@ def _publish(
         )
 
 
+def _drift_run(settings: InferenceSettings, loaded: Any, report: RunReport, resources: Any) -> dict[str, Any]:
+    """What the drift run records (ml_inference.model_registry.log_drift_run)."""
+    stamp = report.features_as_of.replace(":", "").replace("-", "")
+    return {
+        "mlflow_tracking_uri": settings.mlflow_tracking_uri,
+        "run_id": loaded.run_id,
+        "run_name": f"{settings.spec.name}-{settings.environment}-drift-{stamp}-shard-{resources.index + 1}",
+        "model": settings.spec.name,
+        "environment": settings.environment,
+        "version": loaded.version,
+        "drift_status": report.drift_status,
+        "as_of": report.features_as_of,
+        "drift": report.drift,
+    }
+
+
 def run_inference(
     settings: InferenceSettings, paths: ProcessingPaths, model_fetch: ModelFetch | None = None
 ) -> RunReport:
@@ -353,6 +370,7 @@ def run_inference(
         shard=f"{resources.index + 1}/{resources.count}",
         features_as_of=_iso(as_of),
     )
+    loaded = None
     try:
         config = _connect_kafka(settings)
         loaded = model_fetch.result()  # resolved and downloaded by the child meanwhile
@@ -388,6 +406,8 @@ def run_inference(
         report.peak_rss_mb = round(peak_rss_mb(), 1)
         report.seconds = round(time.perf_counter() - started, 3)
         report.messages_per_second = round(report.acknowledged / report.seconds, 1) if report.seconds else 0.0
+        if report.drift and loaded is not None and loaded.run_id:
+            report.drift_run_id = log_drift_run(_drift_run(settings, loaded, report, resources))
         write_report(paths, report)
         log.info("run report: %s", json.dumps(asdict(report)))
         if settings.cloudwatch_namespace:

@@ -133,3 +133,26 @@ class ModelFetch:
             self._process.kill()
             self._process.wait()
         shutil.rmtree(self._folder, ignore_errors=True)
+
+
+def log_drift_run(values: dict[str, Any], timeout_s: float = 120.0) -> str:
+    """Log the run's drift figures to MLflow through a ``model_registry`` child (this process
+    never imports mlflow); the new run's id, or "" with a warning when it could not be logged."""
+    command = [sys.executable, "-m", "ml_inference.model_registry", "--drift-run"]
+    command.append(logging.getLevelName(logging.getLogger().level))
+    try:
+        done = subprocess.run(
+            command,
+            input=json.dumps(values),
+            stdout=subprocess.PIPE,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+        answer = json.loads(done.stdout.strip().splitlines()[-1])
+    except (subprocess.TimeoutExpired, IndexError, json.JSONDecodeError) as exc:
+        answer = {"error": f"{type(exc).__name__}: {exc}"}
+    if "error" in answer:
+        log.warning("could not log the drift figures to MLflow: %s", answer["error"])
+        return ""
+    return answer["run_id"]

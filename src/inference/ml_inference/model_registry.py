@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Any
 
 import mlflow
 from mlflow import MlflowClient
+from mlflow.entities import Metric
 from mlflow.exceptions import MlflowException
 
 from ml_inference.model_loader import NOT_FOUND, UNREACHABLE, ModelNotFoundError
@@ -152,9 +154,44 @@ def _lineage(client: MlflowClient, version: Any) -> dict[str, str]:
     return tags
 
 
+def log_drift_run(values: dict[str, Any]) -> dict[str, Any]:
+    """A monitoring run of the drift figures, nested under the model version's training run
+    (same experiment; tags name the model, version and environment). Returns its id."""
+    tracking = TrackingSettings.from_env(uri=values.get("mlflow_tracking_uri") or None)
+    mlflow.set_tracking_uri(tracking.uri)
+    client = MlflowClient()
+    source = client.get_run(values["run_id"])
+    tags = {
+        "mlp.kind": "drift",
+        "mlflow.parentRunId": values["run_id"],
+        "model": values["model"],
+        "environment": values["environment"],
+        "mlp.model_version": values["version"],
+        "drift_status": values["drift_status"],
+        "features_as_of": values["as_of"],
+    }
+    run = client.create_run(source.info.experiment_id, run_name=values["run_name"], tags=tags)
+    metrics = [
+        Metric(f"{name}.{feature}", float(figures[name]), int(time.time() * 1000), 0)
+        for feature, figures in values["drift"].items()
+        for name in ("psi", "null_share", "null_share_reference", "unseen_share")
+    ]
+    psi = [figures["psi"] for figures in values["drift"].values()]
+    metrics.append(Metric("max_psi", float(max(psi, default=0.0)), int(time.time() * 1000), 0))
+    client.log_batch(run.info.run_id, metrics=metrics)
+    client.set_terminated(run.info.run_id, "FINISHED")
+    return {"run_id": run.info.run_id}
+
+
 def main() -> int:
     configure_logging(sys.argv[2] if len(sys.argv) > 2 else "INFO")
-    result = fetch(json.load(sys.stdin), Path(sys.argv[1]))
+    if sys.argv[1] == "--drift-run":
+        try:
+            result = log_drift_run(json.load(sys.stdin))
+        except Exception as exc:  # the run's outcome stands; the caller logs the reason
+            result = {"error": f"{type(exc).__name__}: {exc}"}
+    else:
+        result = fetch(json.load(sys.stdin), Path(sys.argv[1]))
     print(json.dumps(result), flush=True)
     return 1 if "error" in result else 0
 

@@ -40,6 +40,8 @@ KEY_COLUMNS = (
     "metrics.`holdout_recall`",
     "metrics.`realised_roc_auc`",
     "metrics.`realised_labelled_share`",
+    "metrics.`max_psi`",
+    "tags.`mlp.kind`",
     "tags.`mlp.model_version`",
     "tags.`gate.promoted`",
     "attributes.`Models`",

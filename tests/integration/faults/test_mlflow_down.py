@@ -25,7 +25,7 @@ def test_training_fails_before_training_when_mlflow_is_unreachable(local_platfor
     started = time.monotonic()
     result = local_platform.train(tmp_path, champion, env_extra=env_extra)
     assert result.returncode == 1
-    assert time.monotonic() - started < 30  # not MLflow's own ~4 min of retries
+    assert time.monotonic() - started < 90  # not MLflow's own ~4 min of retries (loaded CI: 31 s seen)
     expected = f"cannot reach MLflow at {url} within 3 s (Connection refused); check MLP_MLFLOW_TRACKING_URI"
     assert expected in result.stderr
     assert expected in (tmp_path / "output" / "failure").read_text()

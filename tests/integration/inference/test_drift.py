@@ -8,12 +8,18 @@ import uuid
 
 import polars as pl
 import pytest
+from mlflow import MlflowClient
 
 from ml_platform.feature_store.local import LocalFeatureStore
 from ml_platform.specs import SpecRegistry
 from tests.conftest import SPECS_DIR
 from tests.integration.conftest import LocalPlatform
-from tests.integration.inference.test_inference_job import consume_all, publish_args, run_inference
+from tests.integration.inference.test_inference_job import (
+    consume_all,
+    publish_args,
+    registry_copy,
+    run_inference,
+)
 
 pytestmark = pytest.mark.integration
 SHIFTED = "sessions_7d"  # a customer_activity feature
@@ -53,3 +59,17 @@ def test_a_shifted_feature_fails_the_run_before_anything_is_published(
     others = {name: d["psi"] for name, d in report["drift"].items() if name != SHIFTED}
     assert others and all(v < 0.1 for v in others.values()), others
     assert consume_all(kafka_broker.bootstrap_servers, topic, idle_seconds=2) == []
+    # the figures are in MLflow too: a drift run nested under the champion's training run
+    client = MlflowClient(tracking_uri=f"sqlite:///{registry_copy(tmp_path)}")
+    champion_version = client.get_model_version_by_alias("churn-classifier", "champion")
+    training_run = client.get_run(champion_version.run_id)
+    [run] = client.search_runs([training_run.info.experiment_id], "tags.`mlp.kind` = 'drift'")
+    assert run.info.run_id == report["drift_run_id"]
+    assert run.data.tags["mlflow.parentRunId"] == champion_version.run_id
+    assert (run.data.tags["mlp.model_version"], run.data.tags["drift_status"]) == (
+        str(champion_version.version),
+        "fail",
+    )
+    for name, figures in report["drift"].items():
+        assert run.data.metrics[f"psi.{name}"] == pytest.approx(figures["psi"])
+    assert run.data.metrics["max_psi"] == pytest.approx(report["drift"][SHIFTED]["psi"])

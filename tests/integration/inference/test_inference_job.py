@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import mlflow
 import polars as pl
@@ -72,13 +74,21 @@ def publish_args(bootstrap: str, topic: str, *extra: str) -> list[str]:
 
 
 def run_inference(local_platform, champion, root, *args, env_extra=None, timeout=300):
-    env = local_platform.env(champion) | (env_extra or {})
+    """The job on a copy of the registry (``registry_copy(root)``): runs write drift runs to it."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(champion, registry_copy(root))
+    env = local_platform.env(registry_copy(root)) | (env_extra or {})
     started = time.monotonic()
     result = subprocess.run(
         inference_command(root, *args), capture_output=True, text=True, env=env, timeout=timeout, check=False
     )
     result.seconds = time.monotonic() - started
     return result
+
+
+def registry_copy(root: Path) -> Path:
+    """The MLflow store a run_inference call in ``root`` used."""
+    return root / "mlflow-registry.db"
 
 
 def consume_all(bootstrap: str, topic: str, idle_seconds: float = 5.0) -> list:
