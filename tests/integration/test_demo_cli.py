@@ -22,7 +22,7 @@ def test_help_documents_every_option_and_how_to_try_a_challenger():
     ).stdout
     for option in ("--model", "--training-overrides", "--kafka-bootstrap-servers"):
         assert option in shown
-    assert "To see the gate judge a challenger" in shown
+    assert "To see the gate promote a challenger" in shown
 
 
 def test_the_printed_promotion_example_is_a_valid_command_line():
@@ -32,10 +32,13 @@ def test_the_printed_promotion_example_is_a_valid_command_line():
     shown = subprocess.run(
         [sys.executable, DEMO, "--help"], capture_output=True, text=True, check=True
     ).stdout
-    line = next(x.strip() for x in shown.splitlines() if x.strip().startswith("make demo ARGS="))
-    words = shlex.split(line)  # as the shell splits it: make, demo, ARGS=<value>
-    assert words[:2] == ["make", "demo"]
-    value = re.fullmatch(r"ARGS=(.*)", words[2], re.S).group(1)
-    args = demo.parse_args(shlex.split(value))  # as make's recipe line hands it to the shell
-    assert args.model == ["churn"]
-    assert json.loads(args.training_overrides) == {"n_estimators": 400, "min_samples_leaf": 2}
+    weak, default = [x.strip() for x in shown.splitlines() if "make demo ARGS=" in x]
+    parsed = []
+    for line in (weak, default):
+        words = shlex.split(line)  # as the shell splits it: MLP_STATE_DIR=..., make, demo, ARGS=<value>
+        assert words[:3] == ["MLP_STATE_DIR=/tmp/mlp-gate", "make", "demo"]
+        value = re.fullmatch(r"ARGS=(.*)", words[3], re.S).group(1)
+        parsed.append(demo.parse_args(shlex.split(value)))  # as make's recipe line hands it to the shell
+    assert [args.model for args in parsed] == [["churn"], ["churn"]]
+    assert json.loads(parsed[0].training_overrides) == {"n_estimators": 10, "max_depth": 3}
+    assert parsed[1].training_overrides is None  # the spec's own hyperparameters
