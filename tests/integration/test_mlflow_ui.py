@@ -85,8 +85,8 @@ def test_the_printed_link_lands_on_the_runs_table_with_the_key_metrics(champion,
     db = tmp_path / "mlflow.db"
     shutil.copy(champion, db)
     client = MlflowClient(tracking_uri=f"sqlite:///{db}")
-    [experiment] = [e for e in client.search_experiments() if e.name != "Default"]
-    [run] = client.search_runs([experiment.experiment_id])
+    run = client.get_run(client.get_model_version_by_alias("churn-classifier", "champion").run_id)
+    experiment = client.get_experiment(run.info.experiment_id)
     log = tmp_path / "ui.log"
     with log.open("w") as out:
         proc = subprocess.Popen(

@@ -403,13 +403,26 @@ def run_inference(
         raise
     finally:
         model_fetch.close()
-        report.peak_rss_mb = round(peak_rss_mb(), 1)
-        report.seconds = round(time.perf_counter() - started, 3)
-        report.messages_per_second = round(report.acknowledged / report.seconds, 1) if report.seconds else 0.0
-        if report.drift and loaded is not None and loaded.run_id:
-            report.drift_run_id = log_drift_run(_drift_run(settings, loaded, report, resources))
-        write_report(paths, report)
-        log.info("run report: %s", json.dumps(asdict(report)))
-        if settings.cloudwatch_namespace:
-            data = run_metrics(report, model=settings.spec.name, environment=settings.environment)
-            put_metrics(settings.cloudwatch_namespace, data)
+        _finish(settings, paths, report, loaded=loaded, resources=resources, started=started)
+
+
+def _finish(
+    settings: InferenceSettings,
+    paths: ProcessingPaths,
+    report: RunReport,
+    *,
+    loaded: LoadedModel | None,
+    resources: Any,
+    started: float,
+) -> None:
+    """Whatever the outcome: the totals, the drift run in MLflow, the report, CloudWatch."""
+    report.peak_rss_mb = round(peak_rss_mb(), 1)
+    report.seconds = round(time.perf_counter() - started, 3)
+    report.messages_per_second = round(report.acknowledged / report.seconds, 1) if report.seconds else 0.0
+    if report.drift and loaded is not None and loaded.run_id:
+        report.drift_run_id = log_drift_run(_drift_run(settings, loaded, report, resources))
+    write_report(paths, report)
+    log.info("run report: %s", json.dumps(asdict(report)))
+    if settings.cloudwatch_namespace:
+        data = run_metrics(report, model=settings.spec.name, environment=settings.environment)
+        put_metrics(settings.cloudwatch_namespace, data)

@@ -63,8 +63,9 @@ def test_a_shifted_feature_fails_the_run_before_anything_is_published(
     client = MlflowClient(tracking_uri=f"sqlite:///{registry_copy(tmp_path)}")
     champion_version = client.get_model_version_by_alias("churn-classifier", "champion")
     training_run = client.get_run(champion_version.run_id)
-    [run] = client.search_runs([training_run.info.experiment_id], "tags.`mlp.kind` = 'drift'")
-    assert run.info.run_id == report["drift_run_id"]
+    run = client.get_run(report["drift_run_id"])  # other tests' runs may share the registry's history
+    assert (run.info.experiment_id, run.data.tags["mlp.kind"]) == (training_run.info.experiment_id, "drift")
+    assert run.data.tags["features_as_of"] == report["features_as_of"]
     assert run.data.tags["mlflow.parentRunId"] == champion_version.run_id
     assert (run.data.tags["mlp.model_version"], run.data.tags["drift_status"]) == (
         str(champion_version.version),
