@@ -8,7 +8,12 @@ trains and registers a model on a small sample, starts a local broker, then meas
                       (rows/s from its run report) and its peak RSS;
 * ``raw producer``  - the same messages, pre-built in memory, through a bare confluent-kafka
                       producer with the same settings (the ceiling);
-* ``per-row loop``  - scores computed once, then ``iterrows`` -> ``json.dumps`` -> ``produce``.
+* ``per-row loop``  - scores computed once, then ``iterrows`` -> ``json.dumps`` -> ``produce``;
+* scoring alone     - the registered model's ONNX file in onnxruntime against its native
+                      (scikit-learn / LightGBM) copy, on the same rows.
+
+Each run measures the job, then the raw producer, then the loop, so each ratio is taken within
+one run (one machine state), pair by pair.
 
 Prints the figures side by side with ratios; writes JSON (--output). Not a test.
 """
@@ -163,9 +168,49 @@ def _run_loop(state: Path, run: int, keys: list[str], scores: np.ndarray) -> flo
     return len(keys) / seconds
 
 
-def measure(entities: int, runs: int, *, baselines: bool = True) -> dict:
+MODELS = {
+    "random_forest": ("--estimator", "random_forest", "--n-estimators", "100", "--max-depth", "10"),
+    "lightgbm": ("--estimator", "lightgbm", "--n-estimators", "300"),
+}
+
+
+def score_alone(state: Path, entities: int) -> dict:
+    """Seconds to score the same rows with the ONNX file (the job's way) and with the native model."""
+    import polars as pl
+
+    from ml_platform.model_format import MODEL_FILE, MODEL_FOLDER, ONNX_FILE, load_skops
+    from ml_platform.model_input import model_features, onnx_feed, to_model_input
+    from ml_platform.model_specs import load_job_model
+    from ml_platform.onnx_scoring import OnnxScorer
+    from ml_platform.specs import SpecRegistry
+    from ml_platform_local.churn_data import current_population
+
+    groups = current_population(entities, as_of=AS_OF, seed=4)
+    frame = pl.concat([g.drop("customer_id", "event_time") for g in groups.values()], how="horizontal")
+    dirs = {
+        "MLP_MODEL_SPECS_DIR": str(REPO / "models"),
+        "MLP_FEATURE_SPECS_DIR": str(REPO / "feature_groups"),
+    }
+    spec = load_job_model("churn", env=dirs)
+    features = model_features(SpecRegistry.from_directory(REPO / "feature_groups"), spec.selection)
+    folder = state / "train" / "model" / MODEL_FOLDER
+    onnx, native = OnnxScorer(folder / ONNX_FILE, "bench"), load_skops(folder / MODEL_FILE, "bench")
+    t = time.perf_counter()
+    got = onnx.positive(onnx_feed(frame, features))
+    onnx_s = time.perf_counter() - t
+    t = time.perf_counter()
+    expected = native.predict_proba(to_model_input(frame, features))[:, 1]
+    native_s = time.perf_counter() - t
+    return {
+        "onnx_score_s": onnx_s,
+        "native_score_s": native_s,
+        "max_abs_diff": float(np.abs(got - expected).max()),
+    }
+
+
+def measure(entities: int, runs: int, *, baselines: bool = True, model: str = "random_forest") -> dict:
     """Build the data once; per run: the job, the raw producer and the loop, each on a fresh broker."""
-    out: dict = {"entities": entities, "runs": []}
+    out: dict = {"entities": entities, "model": model, "runs": []}
     with tempfile.TemporaryDirectory(prefix="mlp-bench-inf-") as tmp:
         state = Path(tmp)
         t0 = time.perf_counter()
@@ -181,7 +226,7 @@ def measure(entities: int, runs: int, *, baselines: bool = True) -> dict:
         }
         train = subprocess.run(
             [sys.executable, "-m", "ml_training", "--sagemaker-root", str(state / "train"),
-             "--labels-uri", str(state / "labels.parquet"), "--n-estimators", "100", "--max-depth", "10"],
+             "--labels-uri", str(state / "labels.parquet"), *MODELS[model]],
             env={**env, "MLP_FEATURE_STORE_ROOT": str(state / "train-store")},
             capture_output=True, text=True, check=False,
         )  # fmt: skip
@@ -196,6 +241,8 @@ def measure(entities: int, runs: int, *, baselines: bool = True) -> dict:
                 result["raw_rows_per_s"] = _run_raw(state, run, keys, scores)
                 result["loop_rows_per_s"] = _run_loop(state, run, keys, scores)
             out["runs"].append(result)
+        if baselines:
+            out["scoring"] = score_alone(state, entities)
     return out
 
 
@@ -205,9 +252,10 @@ def main() -> int:
     )
     parser.add_argument("--entities", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--model", choices=sorted(MODELS), default="random_forest")
     parser.add_argument("--output", type=Path, default=Path("bench-results/inference.json"))
     args = parser.parse_args()
-    result = measure(args.entities, args.runs)
+    result = measure(args.entities, args.runs, model=args.model)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2, default=str))
     print(json.dumps([{k: v for k, v in r.items() if k != "report"} for r in result["runs"]], indent=2))

@@ -66,7 +66,7 @@ def locked_version(lock: str, package: str) -> str:
 
 def test_the_created_mlflow_server_runs_the_minor_version_of_the_jobs_client():
     """The tracking server's version is pinned (never AWS's changing default), and both images lock
-    the client AWS pairs with it: server 3.0.x with mlflow 3.0.x
+    the client AWS pairs with it: server 3.0.x with mlflow (or mlflow-skinny) 3.0.x
     (https://docs.aws.amazon.com/sagemaker/latest/dg/mlflow-track-experiments.html)."""
     text = (REPO_ROOT / "terraform" / "staging" / "variables.tf").read_text()
     block = re.search(r'variable "mlflow_server_version" \{.*?default\s*=\s*"([0-9.]+)"', text, re.S)
@@ -74,8 +74,12 @@ def test_the_created_mlflow_server_runs_the_minor_version_of_the_jobs_client():
     server = block.group(1)
     main = (REPO_ROOT / "terraform" / "staging" / "main.tf").read_text()
     assert "mlflow_version       = var.mlflow_server_version" in main
-    for lock in ("src/training/uv.lock", "src/inference/uv.lock", "uv.lock"):
-        client = locked_version(lock, "mlflow")
+    for lock, package in (
+        ("src/training/uv.lock", "mlflow"),
+        ("src/inference/uv.lock", "mlflow-skinny"),  # the client only: no server, UI or scikit-learn
+        ("uv.lock", "mlflow"),
+    ):
+        client = locked_version(lock, package)
         assert client.split(".")[:2] == server.split("."), f"{lock}: mlflow {client}, server {server}"
 
 

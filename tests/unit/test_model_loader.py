@@ -18,7 +18,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from ml_platform.errors import MLPlatformError
-from ml_platform.model_format import load_model_folder
+from ml_platform.model_format import load_model_folder, onnx_file
 
 X = np.random.default_rng(0).normal(size=(60, 3))
 Y = (X[:, 0] > 0).astype(int)
@@ -27,16 +27,17 @@ Y = (X[:, 0] > 0).astype(int)
 def model_folder(folder: Path, model, fmt: str = "skops", loader: str = "ml_platform.model_format") -> Path:
     """An MLflow pyfunc model folder in the layout ml-training logs (MLmodel + the serialized model);
     ``fmt="cloudpickle"`` with ``loader="mlflow.sklearn"`` is what MLflow's own sklearn flavor writes."""
-    folder.mkdir()
-    name = "model.skops" if fmt == "skops" else "model.pkl"
+    (folder / "data" / "ml-platform-model").mkdir(parents=True)
+    name = "data/ml-platform-model/model.skops" if fmt == "skops" else "model.pkl"
     if fmt == "skops":
         skops.io.dump(model, folder / name)
     else:
         (folder / name).write_bytes(pickle.dumps(model))
     # A model's own files may claim to trust everything it contains; the loader must not believe them.
     trusted = skops.io.get_untrusted_types(file=folder / name) if fmt == "skops" else []
+    data = str(Path(name).parent) if fmt == "skops" else name
     flavors = {
-        "python_function": {"loader_module": loader, "data": name, "env": {"virtualenv": "python_env.yaml"}},
+        "python_function": {"loader_module": loader, "data": data, "env": {"virtualenv": "python_env.yaml"}},
         "sklearn": {"pickled_model": name, "serialization_format": fmt, "skops_trusted_types": trusted},
     }
     (folder / "MLmodel").write_text(yaml.safe_dump({"flavors": flavors}))
@@ -93,14 +94,19 @@ def test_a_folder_without_mlmodel_is_named(tmp_path):
 def test_a_model_file_outside_the_model_folder_is_refused(tmp_path):
     model = make_pipeline(StandardScaler()).fit(X, Y)
     folder = model_folder(tmp_path / "m", model)
-    (folder / "model.skops").rename(tmp_path / "elsewhere.skops")
+    (folder / "data" / "ml-platform-model").rename(tmp_path / "elsewhere")
     meta = yaml.safe_load((folder / "MLmodel").read_text())
-    meta["flavors"]["python_function"]["data"] = "../elsewhere.skops"
+    meta["flavors"]["python_function"]["data"] = "../elsewhere"
     (folder / "MLmodel").write_text(yaml.safe_dump(meta))
-    with pytest.raises(
-        MLPlatformError, match=r"models:/m/5: the model file '../elsewhere.skops' lies outside"
-    ):
+    with pytest.raises(MLPlatformError, match=r"models:/m/5: the model file '../elsewhere' lies outside"):
         load_model_folder(folder, "models:/m/5")
+
+
+@pytest.mark.unit
+def test_a_model_folder_without_its_onnx_file_is_named(tmp_path):
+    folder = model_folder(tmp_path / "m", make_pipeline(StandardScaler()).fit(X, Y))
+    with pytest.raises(MLPlatformError, match=r"models:/m/6 has no model.onnx in its model folder"):
+        onnx_file(folder, "models:/m/6")
 
 
 @pytest.mark.integration

@@ -105,7 +105,7 @@ CASES = {
     ),
     "hyperparameter out of range": (
         lambda d: d["training"]["hyperparameters"].update(n_estimators=0),
-        r"field 'training.hyperparameters.n_estimators': n_estimators='0' must be >= 1",
+        r"field 'training.hyperparameters.n_estimators': n_estimators='0' must be in \[1, 10000\]",
     ),
     "malformed cron": (
         lambda d: d.update(schedules={"training": "every day"}),

@@ -11,15 +11,20 @@ from ml_platform.settings_table import Field
 
 HYPERPARAMETERS: tuple[Field, ...] = (
     Field(
-        "n_estimators", st.integer, 100, "trees (random_forest)", check=lambda v: v >= 1, requirement=">= 1"
+        "n_estimators",
+        st.integer,
+        100,
+        "trees (random_forest) or boosting rounds (lightgbm, xgboost)",
+        check=lambda v: 1 <= v <= 10_000,
+        requirement="in [1, 10000]",
     ),
     Field(
         "max_depth",
         st.optional_int,
         10,
-        "tree depth; 0 or none for unlimited",
-        check=lambda v: v is None or v >= 1,
-        requirement=">= 1 or none",
+        "tree depth; 0 or none for unlimited (xgboost: its default, 6)",
+        check=lambda v: v is None or 1 <= v <= 64,
+        requirement="in [1, 64] or none",
     ),
     Field(
         "min_samples_leaf",
@@ -33,7 +38,7 @@ HYPERPARAMETERS: tuple[Field, ...] = (
         "learning_rate",
         st.number,
         0.1,
-        "learning rate (hist_gradient_boosting)",
+        "learning rate (hist_gradient_boosting, lightgbm, xgboost)",
         check=lambda v: 0 < v <= 1,
         requirement="in (0, 1]",
     ),
@@ -42,14 +47,32 @@ HYPERPARAMETERS: tuple[Field, ...] = (
         st.integer,
         200,
         "boosting iterations (hist_gradient_boosting)",
-        check=lambda v: v >= 1,
-        requirement=">= 1",
+        check=lambda v: 1 <= v <= 10_000,
+        requirement="in [1, 10000]",
+    ),
+    Field(
+        "num_leaves",
+        st.integer,
+        31,
+        "leaves per tree (lightgbm)",
+        check=lambda v: 2 <= v <= 131_072,
+        requirement="in [2, 131072]",
+    ),
+    Field(
+        "min_child_weight",
+        st.number,
+        1.0,
+        "minimum hessian sum per leaf (xgboost)",
+        check=lambda v: v >= 0,
+        requirement=">= 0",
     ),
 )
 # Which hyperparameters each family takes (a spec naming another one is an error).
 ESTIMATORS: dict[str, tuple[str, ...]] = {
     "random_forest": ("n_estimators", "max_depth", "min_samples_leaf"),
     "hist_gradient_boosting": ("learning_rate", "max_iter", "max_depth", "min_samples_leaf"),
+    "lightgbm": ("n_estimators", "learning_rate", "num_leaves", "max_depth", "min_samples_leaf"),
+    "xgboost": ("n_estimators", "learning_rate", "max_depth", "min_child_weight"),
 }
 SPLITS = ("time", "stratified")
 HIGHER_IS_BETTER = {

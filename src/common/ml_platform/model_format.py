@@ -1,14 +1,17 @@
-"""How models are stored: a skops file inside an MLflow pyfunc model, and the types ml-platform trusts.
+"""How models are stored: a skops file and its ONNX copy inside an MLflow pyfunc model, and the types
+ml-platform trusts.
 
-Training saves the fitted scikit-learn pipeline with skops and logs it as an MLflow ``python_function``
+Training saves the fitted scikit-learn pipeline with skops, converts it to ONNX (checked equal on the
+holdout, ``ml_training.onnx_export``), and logs the folder holding both as an MLflow ``python_function``
 model whose loader is this module (MLflow's "custom loader module" form: ``loader_module`` plus
 ``data_path``, https://mlflow.org/docs/3.0.1/api_reference/python_api/mlflow.pyfunc.html), so no
 pickle is involved. MLflow 3.0, the client that matches the SageMaker tracking server, has no skops
 option in its sklearn flavor.
 
-Every reader (the champion re-score in training, the inference job, ``mlflow.pyfunc.load_model``)
-loads through :func:`load_model_folder` / :func:`load_skops`, with this module's allow-list, never
-with a list stored in the model's own files, which whoever wrote the model controls.
+Python readers (the champion re-score in training, ``mlflow.pyfunc.load_model``) load the native
+model through :func:`load_model_folder` / :func:`load_skops`, with this module's allow-list, never
+with a list stored in the model's own files, which whoever wrote the model controls. The inference
+job scores the ONNX file (:func:`onnx_file`) with onnxruntime and never imports scikit-learn.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ import yaml
 from ml_platform.errors import MLPlatformError
 
 SERIALIZATION_FORMAT = "skops"
+MODEL_FOLDER = "ml-platform-model"  # the pyfunc model's data: the two files below
 MODEL_FILE = "model.skops"
+ONNX_FILE = "model.onnx"
 LOADER_MODULE = __name__
 # Types inside our own pipelines that skops does not trust by default.
 SKOPS_TRUSTED_TYPES: tuple[str, ...] = (
@@ -32,6 +37,12 @@ SKOPS_TRUSTED_TYPES: tuple[str, ...] = (
     "sklearn._loss.loss.HalfBinomialLoss",
     "sklearn.compose._column_transformer._RemainderColsList",
     "numpy.dtype",
+    # lightgbm and xgboost estimators (their state is the booster's own model text / bytes)
+    "collections.OrderedDict",
+    "lightgbm.basic.Booster",
+    "lightgbm.sklearn.LGBMClassifier",
+    "xgboost.core.Booster",
+    "xgboost.sklearn.XGBClassifier",
 )
 
 
@@ -58,8 +69,8 @@ def load_skops(path: Path, uri: str) -> Any:
     return skops.io.load(path, trusted=untrusted)
 
 
-def model_file(folder: Path, uri: str) -> Path:
-    """The skops file of a downloaded MLflow model folder, checked to be one ml-training wrote."""
+def _data_folder(folder: Path, uri: str) -> Path:
+    """The data folder of a downloaded MLflow model folder, checked to be one ml-training wrote."""
     try:
         flavor = yaml.safe_load((folder / "MLmodel").read_text())["flavors"]["python_function"]
         loader, data = flavor["loader_module"], flavor["data"]
@@ -67,7 +78,7 @@ def model_file(folder: Path, uri: str) -> Path:
         raise MLPlatformError(
             f"{uri} is not an ml-platform model ({type(exc).__name__}: {exc}); register models with ml-training"
         ) from None
-    if loader != LOADER_MODULE or not str(data).endswith(f".{SERIALIZATION_FORMAT}"):
+    if loader != LOADER_MODULE:
         raise MLPlatformError(
             f"{uri} is a {loader} model with data {data!r}; ml-platform loads only {SERIALIZATION_FORMAT!r} "
             f"models written by ml-training (loader {LOADER_MODULE}, no pickle); re-train it with ml-training"
@@ -76,6 +87,25 @@ def model_file(folder: Path, uri: str) -> Path:
     if not path.is_relative_to(folder.resolve()):
         raise MLPlatformError(f"{uri}: the model file {data!r} lies outside the model folder; refusing it")
     return path
+
+
+def _member(folder: Path, uri: str, name: str) -> Path:
+    path = _data_folder(folder, uri) / name
+    if not path.is_file():
+        raise MLPlatformError(
+            f"{uri} has no {name} in its model folder; it was written by another ml-training version, re-train it"
+        )
+    return path
+
+
+def model_file(folder: Path, uri: str) -> Path:
+    """The skops file of a downloaded MLflow model folder."""
+    return _member(folder, uri, MODEL_FILE)
+
+
+def onnx_file(folder: Path, uri: str) -> Path:
+    """The ONNX file of a downloaded MLflow model folder (what the inference job scores with)."""
+    return _member(folder, uri, ONNX_FILE)
 
 
 def load_model_folder(folder: Path, uri: str) -> Any:
@@ -90,9 +120,14 @@ class ProbabilityModel:
         self.model = model
 
     def predict(self, model_input: Any, params: dict[str, Any] | None = None) -> Any:
-        return self.model.predict_proba(model_input)[:, 1]
+        from ml_platform.model_input import MISSING_CATEGORY
+
+        frame = model_input.copy()
+        for column in frame.select_dtypes(include="object"):  # a null category, as training saw it
+            frame[column] = frame[column].fillna(MISSING_CATEGORY)
+        return self.model.predict_proba(frame)[:, 1]
 
 
 def _load_pyfunc(data_path: str) -> ProbabilityModel:
-    """MLflow's hook for ``loader_module`` models: ``data_path`` is the logged skops file."""
-    return ProbabilityModel(load_skops(Path(data_path), data_path))
+    """MLflow's hook for ``loader_module`` models: ``data_path`` is the logged :data:`MODEL_FOLDER`."""
+    return ProbabilityModel(load_skops(Path(data_path) / MODEL_FILE, data_path))

@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
 import polars as pl
-import skops.io  # noqa: F401  (imported while the model_registry child resolves the model)
 
+import ml_platform.onnx_scoring  # noqa: F401  (onnxruntime, imported while the model_registry child works)
 from ml_inference import STARTED_AT
 from ml_inference.archive import ArchiveWriter
 from ml_inference.kafka_io import AcknowledgedPublisher, KafkaHealthChecker, client_config, redacted
@@ -30,7 +29,7 @@ from ml_platform.errors import MLPlatformError
 from ml_platform.feature_store import open_feature_store
 from ml_platform.feature_store.queries import OfflineRecords
 from ml_platform.memory import peak_rss_mb
-from ml_platform.model_input import compile_preprocess, model_features, preprocess_agrees, to_model_input
+from ml_platform.model_input import model_features, onnx_feed
 from ml_platform.storage import read_table
 
 log = logging.getLogger(__name__)
@@ -115,19 +114,6 @@ def message_values(
     return frame.select(pl.col("entity_id").alias("key"), value.alias("value"), "score", "predicted_label")
 
 
-def scorer(model, features, sample: pl.DataFrame) -> Callable[[pl.DataFrame], np.ndarray]:
-    """Positive-class probabilities of a batch, with the Polars preprocessing when it is exact."""
-    compiled = compile_preprocess(model, features)
-    if compiled is not None and not preprocess_agrees(model, features, compiled, sample):
-        log.warning("compiled preprocessing differs from the model's own on a sample; using sklearn's")
-        compiled = None
-    if compiled is None:
-        return lambda batch: model.predict_proba(to_model_input(batch, features))[:, 1]
-    transform, estimator = compiled
-    log.info("preprocessing: Polars, checked equal to the model's on %d rows", sample.height)
-    return lambda batch: estimator.predict_proba(transform(batch))[:, 1]
-
-
 def _chunks(anchor_rows: int, instances: int, settings: InferenceSettings) -> int:
     """Passes needed for this instance's share of ``anchor_rows`` at ``chunk_rows`` each."""
     return max(1, -(-anchor_rows // (instances * settings.chunk_rows)))
@@ -208,14 +194,14 @@ class ScoringPlan:
     def messages(self, first: list[pl.DataFrame], scored_at: str) -> Iterator[pl.DataFrame]:
         """The messages (key, value, score, predicted_label) per batch over every pass; ``first``
         holds the pass already read and is emptied, so one pass is in memory at a time."""
-        score = scorer(self.loaded.model, self.features, first[0].head(2000))
+        model, features = self.loaded.model, self.features
         as_of_text = _iso(self.as_of)
         for shard in self.shards:
             frame = first.pop() if first else self.frame_of(shard, self.loaded.selection).frame
             for batch in frame.iter_slices(self.settings.batch_size):
                 messages = message_values(
                     batch.select(self.key_columns),
-                    score(batch),
+                    model.positive(onnx_feed(batch, features)),
                     threshold=self.settings.threshold,
                     model_name=self.loaded.name,
                     model_version=self.loaded.version,
@@ -306,7 +292,7 @@ def _publish(
     archive: ArchiveWriter,
 ) -> None:
     """Score in batches and publish every prediction, waiting for each acknowledgement. Scoring
-    runs one batch ahead in a thread (sklearn and Polars release the GIL) while this thread
+    runs one batch ahead in a thread (onnxruntime and Polars release the GIL) while this thread
     hands the previous batch to the producer; each batch also goes to the archive's file."""
     settings = plan.settings
     publisher = AcknowledgedPublisher(config, settings)

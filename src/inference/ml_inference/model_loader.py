@@ -1,10 +1,11 @@
-"""The model to score with, fetched in a child process and loaded here from its skops file.
+"""The model to score with, fetched in a child process and loaded here from its ONNX file.
 
-``import mlflow`` alone takes ~2.5 s and sklearn + skops another ~2.5 s. The job starts
-``python -m ml_inference.model_registry`` (which resolves the alias and downloads the files) as
-its first step, then imports its own modules and checks Kafka while the child works; this
-process never imports mlflow. The skops file is loaded by ``ml_platform.model_format`` with
-ml-platform's own allow-list of types, as training loads the champion.
+``import mlflow`` alone takes ~2.5 s. The job starts ``python -m ml_inference.model_registry``
+(which resolves the alias and downloads the files) as its first step, then imports its own
+modules and checks Kafka while the child works; this process never imports mlflow, and scores
+with onnxruntime (``ml_platform.onnx_scoring``), so it never imports scikit-learn, scipy or skops
+either. Training checked the ONNX file against the native model on the whole holdout before it
+registered the version (``ml_training.onnx_export``).
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ml_platform.errors import MLPlatformError
-from ml_platform.model_format import load_model_folder
+from ml_platform.model_format import onnx_file
+
+if TYPE_CHECKING:
+    from ml_platform.onnx_scoring import OnnxScorer
 
 log = logging.getLogger(__name__)
 NOT_FOUND, UNREACHABLE = "not_found", "unreachable"
@@ -33,7 +37,7 @@ class ModelNotFoundError(MLPlatformError):
 
 @dataclass(frozen=True)
 class LoadedModel:
-    model: Any
+    model: OnnxScorer
     name: str
     version: str
     run_id: str
@@ -111,7 +115,9 @@ class ModelFetch:
                 answer["error"]
             )
         selection, join_keys = parse_selection(answer)
-        model = load_model_folder(Path(answer["path"]), answer["uri"])
+        from ml_platform.onnx_scoring import OnnxScorer  # after the child started (job imports it early)
+
+        model = OnnxScorer(onnx_file(Path(answer["path"]), answer["uri"]), answer["uri"])
         log.info(
             "loaded %s (run %s, feature groups %s)", answer["uri"], answer["run_id"], ",".join(selection)
         )

@@ -1,12 +1,20 @@
-"""The scikit-learn pipeline: imputation, encoding of String features, the estimator."""
+"""The model: imputation, missing-value indicators, one-hot encoding of String features and one of
+the estimator families of ``ml_platform.estimators``, as one scikit-learn pipeline.
+
+Every part converts to ONNX (``ml_training.onnx_export``). Numeric features are median-imputed
+with an indicator column per feature, so no estimator sees NaN and every family follows the same
+rules; String nulls arrive as their own category (``ml_platform.model_input``).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-from sklearn.impute import SimpleImputer
+from sklearn.impute import MissingIndicator, SimpleImputer
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
@@ -15,51 +23,62 @@ from ml_platform.specs import FeatureSpec
 from ml_training.settings import TrainingSettings
 
 
+def build_estimator(settings: TrainingSettings) -> Any:
+    """The classifier of ``settings.estimator`` with its validated hyperparameters."""
+    s = settings
+    if s.estimator == "hist_gradient_boosting":
+        return HistGradientBoostingClassifier(
+            learning_rate=s.learning_rate,
+            max_iter=s.max_iter,
+            max_depth=s.max_depth,
+            min_samples_leaf=s.min_samples_leaf,
+            random_state=s.seed,
+        )
+    if s.estimator == "lightgbm":
+        from lightgbm import LGBMClassifier
+
+        return LGBMClassifier(
+            n_estimators=s.n_estimators,
+            learning_rate=s.learning_rate,
+            num_leaves=s.num_leaves,
+            max_depth=-1 if s.max_depth is None else s.max_depth,
+            min_child_samples=s.min_samples_leaf,
+            random_state=s.seed,
+            deterministic=True,
+            verbose=-1,
+        )
+    if s.estimator == "xgboost":
+        from xgboost import XGBClassifier
+
+        return XGBClassifier(
+            n_estimators=s.n_estimators,
+            learning_rate=s.learning_rate,
+            max_depth=s.max_depth,
+            min_child_weight=s.min_child_weight,
+            tree_method="hist",
+            random_state=s.seed,
+        )
+    return RandomForestClassifier(
+        n_estimators=s.n_estimators,
+        max_depth=s.max_depth,
+        min_samples_leaf=s.min_samples_leaf,
+        n_jobs=-1,
+        random_state=s.seed,
+    )
+
+
 def build_pipeline(features: list[FeatureSpec], settings: TrainingSettings) -> Pipeline:
     numeric = [f.name for f in features if f.type != "String"]
     categorical = [f.name for f in features if f.type == "String"]
     preprocess = ColumnTransformer(
         [
-            (
-                "numeric",
-                SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
-                numeric,
-            ),
-            (
-                "categorical",
-                Pipeline(
-                    [
-                        (
-                            "impute",
-                            SimpleImputer(
-                                strategy="constant", fill_value="__missing__", keep_empty_features=True
-                            ),
-                        ),
-                        ("encode", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
-                    ]
-                ),
-                categorical,
-            ),
+            ("numeric", SimpleImputer(strategy="median", keep_empty_features=True), numeric),
+            ("missing", MissingIndicator(features="all"), numeric),
+            ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical),
         ],
         verbose_feature_names_out=False,
     )
-    if settings.estimator == "hist_gradient_boosting":
-        estimator = HistGradientBoostingClassifier(
-            learning_rate=settings.learning_rate,
-            max_iter=settings.max_iter,
-            max_depth=settings.max_depth,
-            min_samples_leaf=settings.min_samples_leaf,
-            random_state=settings.seed,
-        )
-    else:
-        estimator = RandomForestClassifier(
-            n_estimators=settings.n_estimators,
-            max_depth=settings.max_depth,
-            min_samples_leaf=settings.min_samples_leaf,
-            n_jobs=-1,
-            random_state=settings.seed,
-        )
-    return Pipeline([("preprocess", preprocess), ("model", estimator)])
+    return Pipeline([("preprocess", preprocess), ("model", build_estimator(settings))])
 
 
 def split(

@@ -48,6 +48,8 @@ class TrainingSettings(JobSettings):
     min_samples_leaf: int = st.from_field(HYPER["min_samples_leaf"])
     learning_rate: float = st.from_field(HYPER["learning_rate"])
     max_iter: int = st.from_field(HYPER["max_iter"])
+    num_leaves: int = st.from_field(HYPER["num_leaves"])
+    min_child_weight: float = st.from_field(HYPER["min_child_weight"])
     split: str = st.setting(
         "time", st.text, "holdout split: the latest labels (time) or a stratified sample", choices=SPLITS
     )
@@ -106,19 +108,8 @@ class TrainingSettings(JobSettings):
         return self.experiment_name or f"ml-platform-{self.environment}"
 
     def hyperparameters(self) -> dict[str, Any]:
-        """The model-shaping settings, as logged to MLflow."""
-        keys = (
-            "estimator",
-            "n_estimators",
-            "max_depth",
-            "min_samples_leaf",
-            "learning_rate",
-            "max_iter",
-            "split",
-            "test_size",
-            "undersample_ratio",
-            "seed",
-        )
+        """The model-shaping settings (the estimator's own hyperparameters only), as logged to MLflow."""
+        keys = ("estimator", *ESTIMATORS[self.estimator], "split", "test_size", "undersample_ratio", "seed")
         return {k: getattr(self, k) for k in keys}
 
 

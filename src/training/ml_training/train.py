@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
+import polars as pl
 import pyarrow.parquet as pq
 from mlflow.models import infer_signature
 
@@ -20,7 +21,7 @@ from ml_platform.config import FeatureStoreSettings
 from ml_platform.container import TrainingPaths
 from ml_platform.drift import PROFILE_ARTIFACT, reference_profile
 from ml_platform.feature_store import FeatureStore, open_feature_store
-from ml_platform.model_format import LOADER_MODULE, MODEL_FILE, save_skops
+from ml_platform.model_format import LOADER_MODULE, MODEL_FILE, MODEL_FOLDER, ONNX_FILE, save_skops
 from ml_platform.model_input import model_features, to_model_input
 from ml_platform.model_specs import ModelSpec
 from ml_platform.specs import FeatureSpec, SpecRegistry
@@ -28,6 +29,7 @@ from ml_platform.tracking import TrackingSettings
 from ml_training.data import TrainingData, build_training_set
 from ml_training.evaluate import metrics, profile, write_artifacts, write_json
 from ml_training.model import build_pipeline, split, undersample
+from ml_training.onnx_export import check_equal, float32_exact, to_onnx
 from ml_training.promotion import HOLDOUT_ARTIFACT, gate, holdout_frame
 from ml_training.registry import CHALLENGER, connect, delete_version, log_run_content, register, version_tags
 from ml_training.settings import TrainingSettings
@@ -36,6 +38,7 @@ from ml_training.validation import validate_training_set
 log = logging.getLogger(__name__)
 
 PIP_PACKAGES = ("scikit-learn", "numpy", "pandas", "scipy", "skops")
+FAMILY_PACKAGES = {"lightgbm": ("lightgbm",), "xgboost": ("xgboost-cpu",)}  # what the native model also needs
 
 
 @dataclass(frozen=True)
@@ -73,19 +76,40 @@ def feature_selection(spec: ModelSpec, groups: SpecRegistry) -> str:
     return json.dumps(chosen, separators=(",", ":"))
 
 
-def pip_requirements() -> list[str]:
-    return [f"{p}=={pkg_version(p)}" for p in PIP_PACKAGES]
+def pip_requirements(estimator: str) -> list[str]:
+    return [f"{p}=={pkg_version(p)}" for p in (*PIP_PACKAGES, *FAMILY_PACKAGES.get(estimator, ()))]
 
 
-def log_model(model: Any, folder: Path, *, x_example: Any, proba: Any) -> Any:
-    """Log ``model`` as a skops file behind ml-platform's pyfunc loader (see ``ml_platform.model_format``)."""
+def export_onnx(fitted: Fitted, folder: Path) -> Path:
+    """Write the ONNX copy of the model and check it on the whole holdout (raises otherwise)."""
+    onnx_model = to_onnx(fitted.model, fitted.features)
+    largest = check_equal(onnx_model, fitted.proba, pl.from_pandas(fitted.x_test), fitted.features)
+    log.info(
+        "ONNX model scores like the native one on %d holdout rows (max |diff| %.2g)",
+        len(fitted.proba),
+        largest,
+    )
+    mlflow.log_metric("onnx_max_abs_diff", largest)
+    path = folder / ONNX_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(onnx_model)
+    return path
+
+
+def log_model(fitted: Fitted, folder: Path, estimator: str) -> Any:
+    """Log the native model (skops) and its checked ONNX copy behind ml-platform's pyfunc loader
+    (see ``ml_platform.model_format``)."""
+    files = folder / MODEL_FOLDER
+    export_onnx(fitted, files)  # first: a model that fails the check is never logged
+    save_skops(fitted.model, files / MODEL_FILE)
+    x_example, proba = fitted.x_test, fitted.proba
     return mlflow.pyfunc.log_model(
         name="model",
         loader_module=LOADER_MODULE,
-        data_path=str(save_skops(model, folder / MODEL_FILE)),
+        data_path=str(files),
         signature=infer_signature(x_example.head(100), proba[:100]),
         input_example=x_example.head(5),
-        pip_requirements=pip_requirements(),
+        pip_requirements=pip_requirements(estimator),
     )
 
 
@@ -143,7 +167,7 @@ def fit(
     x_train, x_test, y_train, y_test = split(x, y, times, settings)
     x_train, y_train = undersample(x_train, y_train, settings.undersample_ratio, settings.seed)
     log.info("training %s on %d rows (holdout %d)", settings.estimator, len(x_train), len(x_test))
-    model = build_pipeline(features, settings).fit(x_train, y_train)
+    model = float32_exact(build_pipeline(features, settings).fit(x_train, y_train))
     proba = model.predict_proba(x_test)[:, 1]
     scores = metrics(y_test, proba, threshold=spec.threshold)  # the threshold inference labels with
     log.info("holdout metrics: %s", {k: round(v, 4) for k, v in scores.items()})
@@ -255,7 +279,7 @@ def run_training(settings: TrainingSettings, paths: TrainingPaths) -> TrainingRe
             fitted, data = fit(settings, store, as_of, paths)
             log_evaluation(settings, fitted, data, paths, lineage)
             # Also in /opt/ml/model, which SageMaker uploads as the training job's model artifact.
-            info = log_model(fitted.model, paths.model_dir, x_example=fitted.x_test, proba=fitted.proba)
+            info = log_model(fitted, paths.model_dir, settings.estimator)
             version, decision = _register_and_gate(settings, info, run, lineage)
         except BaseException as exc:
             mlflow.set_tag("mlp.status", "failed")

@@ -23,12 +23,21 @@ def test_bench_prints_every_figure_with_its_baseline(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     table = json.loads(out.read_text())["table"]
     figures = {row["figure"] for row in table}
-    assert {"PIT training set (s)", "PIT peak RSS (MB)", "PIT checksum", "inference end to end (rows/s)",
-            "model ready (s)"} <= figures  # fmt: skip
-    assert any(f.startswith("inference peak RSS @4,000") for f in figures)
+    assert {"PIT training set (s)", "PIT peak RSS (MB)", "PIT checksum"} <= figures
+    for model in ("random_forest", "lightgbm"):  # the two models the goals name
+        assert {f"inference {model} @2,000 (rows/s)", f"model ready, {model} (s)",
+                f"ONNX scoring {model} @2,000 (s)"} <= figures  # fmt: skip
+    assert "inference peak RSS random_forest @4,000 (MB)" in figures
     baselines = {row["baseline"] for row in table}
-    assert {"pyarrow read", "pandas merge_asof", "raw producer", "iterrows loop"} <= baselines
+    assert {"pyarrow read", "pandas merge_asof", "raw producer", "iterrows loop", "native model"} <= baselines
+    # every ratio is printed as min / median / max of the runs' pairs
+    pairs = [row for row in table if row["baseline"] == "raw producer"]
+    assert all(row["ratio_min"] <= row["ratio"] <= row["ratio_max"] for row in pairs)
+    runs = json.loads(out.read_text())["inference"]["lightgbm"]["runs"]
+    assert pairs[1]["ratio"] == runs[0]["job_rows_per_s"] / runs[0]["raw_rows_per_s"]
+    scoring = json.loads(out.read_text())["inference"]["lightgbm"]["scoring"]
+    assert scoring["max_abs_diff"] <= 1e-5  # ONNX and the native model score the same rows alike
     checksum = next(row for row in table if row["figure"] == "PIT checksum")
     assert checksum["met"] is True, "ml-platform and pandas give the same training set"
-    for line in ("pyarrow read", "raw producer", "iterrows loop", "model ready"):
+    for line in ("pyarrow read", "raw producer", "iterrows loop", "model ready", "min / median / max"):
         assert line in result.stdout

@@ -41,10 +41,15 @@ SCHEMA = {
 }
 
 
-def inference_command(root, *args: str) -> list[str]:
+# The job scores with onnxruntime; MLflow runs only in its model_registry child.
+NEVER_IMPORTED = {"sklearn", "scipy", "skops", "mlflow"}
+
+
+def inference_command(root, *args: str, python_flags: tuple[str, ...] = ()) -> list[str]:
     """The job's command line for one container root, at the test's as_of."""
     return [
         sys.executable,
+        *python_flags,
         "-m",
         "ml_inference",
         "--sagemaker-root",
@@ -73,14 +78,19 @@ def publish_args(bootstrap: str, topic: str, *extra: str) -> list[str]:
     ]
 
 
-def run_inference(local_platform, champion, root, *args, env_extra=None, timeout=300):
+def run_inference(local_platform, champion, root, *args, env_extra=None, timeout=300, python_flags=()):
     """The job on a copy of the registry (``registry_copy(root)``): runs write drift runs to it."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(champion, registry_copy(root))
     env = local_platform.env(registry_copy(root)) | (env_extra or {})
     started = time.monotonic()
     result = subprocess.run(
-        inference_command(root, *args), capture_output=True, text=True, env=env, timeout=timeout, check=False
+        inference_command(root, *args, python_flags=python_flags),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
     )
     result.seconds = time.monotonic() - started
     return result
@@ -124,8 +134,15 @@ def test_every_entity_published_exactly_once_with_schema(local_platform, champio
         *publish_args(kafka_broker.bootstrap_servers, topic, "--batch-size", "700"),
         "--pipeline-execution-id",
         "exec-123",
+        python_flags=("-X", "importtime"),  # this process's imports only (its children run without it)
     )
     assert result.returncode == 0, result.stderr[-3000:]
+    imported = {
+        line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")
+    }
+    assert "onnxruntime" in imported  # the flag worked: the scoring library is listed
+    top_level = {name.split(".")[0] for name in imported}
+    assert not top_level & NEVER_IMPORTED, top_level & NEVER_IMPORTED
     report = json.loads((tmp_path / "processing" / "output" / "run_report.json").read_text())
     population = expected_population(local_platform)
     assert report["status"] == "succeeded"

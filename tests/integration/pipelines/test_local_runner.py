@@ -65,6 +65,8 @@ def test_both_pipelines_run_locally(local_platform, kafka_broker, runner_env, tm
         "FeatureStoreBackend": "local",
         "MlflowTrackingUri": runner_env,
         "Model": "churn",
+        # its own archive: the session's platform state holds what other tests' runs archived
+        "PredictionsS3Uri": str(tmp_path / "predictions"),
     }
     overrides = '{"n_estimators": "30"}'
     training = run_pipeline(
