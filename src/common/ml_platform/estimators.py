@@ -9,14 +9,28 @@ from __future__ import annotations
 from ml_platform import settings_table as st
 from ml_platform.settings_table import Field
 
+
+def _within(name: str, parse, default, description: str, *, low: float, high: float | None = None) -> Field:
+    """A hyperparameter checked to lie in [low, high] (no upper bound when ``high`` is None)."""
+    requirement = f">= {low}" if high is None else f"in [{low}, {high}]"
+    return Field(
+        name,
+        parse,
+        default,
+        description,
+        check=lambda v: low <= v and (high is None or v <= high),
+        requirement=requirement,
+    )
+
+
 HYPERPARAMETERS: tuple[Field, ...] = (
-    Field(
+    _within(
         "n_estimators",
         st.integer,
         100,
         "trees (random_forest) or boosting rounds (lightgbm, xgboost)",
-        check=lambda v: 1 <= v <= 10_000,
-        requirement="in [1, 10000]",
+        low=1,
+        high=10_000,
     ),
     Field(
         "max_depth",
@@ -26,14 +40,7 @@ HYPERPARAMETERS: tuple[Field, ...] = (
         check=lambda v: v is None or 1 <= v <= 64,
         requirement="in [1, 64] or none",
     ),
-    Field(
-        "min_samples_leaf",
-        st.integer,
-        5,
-        "minimum samples per leaf",
-        check=lambda v: v >= 1,
-        requirement=">= 1",
-    ),
+    _within("min_samples_leaf", st.integer, 5, "minimum samples per leaf", low=1),
     Field(
         "learning_rate",
         st.number,
@@ -42,30 +49,9 @@ HYPERPARAMETERS: tuple[Field, ...] = (
         check=lambda v: 0 < v <= 1,
         requirement="in (0, 1]",
     ),
-    Field(
-        "max_iter",
-        st.integer,
-        200,
-        "boosting iterations (hist_gradient_boosting)",
-        check=lambda v: 1 <= v <= 10_000,
-        requirement="in [1, 10000]",
-    ),
-    Field(
-        "num_leaves",
-        st.integer,
-        31,
-        "leaves per tree (lightgbm)",
-        check=lambda v: 2 <= v <= 131_072,
-        requirement="in [2, 131072]",
-    ),
-    Field(
-        "min_child_weight",
-        st.number,
-        1.0,
-        "minimum hessian sum per leaf (xgboost)",
-        check=lambda v: v >= 0,
-        requirement=">= 0",
-    ),
+    _within("max_iter", st.integer, 200, "boosting iterations (hist_gradient_boosting)", low=1, high=10_000),
+    _within("num_leaves", st.integer, 31, "leaves per tree (lightgbm)", low=2, high=131_072),
+    _within("min_child_weight", st.number, 1.0, "minimum hessian sum per leaf (xgboost)", low=0),
 )
 # Which hyperparameters each family takes (a spec naming another one is an error).
 ESTIMATORS: dict[str, tuple[str, ...]] = {

@@ -23,48 +23,41 @@ from ml_platform.specs import FeatureSpec
 from ml_training.settings import TrainingSettings
 
 
-def build_estimator(settings: TrainingSettings) -> Any:
-    """The classifier of ``settings.estimator`` with its validated hyperparameters."""
-    s = settings
-    if s.estimator == "hist_gradient_boosting":
-        return HistGradientBoostingClassifier(
-            learning_rate=s.learning_rate,
-            max_iter=s.max_iter,
-            max_depth=s.max_depth,
-            min_samples_leaf=s.min_samples_leaf,
-            random_state=s.seed,
-        )
-    if s.estimator == "lightgbm":
+def _estimator_class(family: str) -> Any:
+    if family == "lightgbm":
         from lightgbm import LGBMClassifier
 
-        return LGBMClassifier(
-            n_estimators=s.n_estimators,
-            learning_rate=s.learning_rate,
-            num_leaves=s.num_leaves,
-            max_depth=-1 if s.max_depth is None else s.max_depth,
-            min_child_samples=s.min_samples_leaf,
-            random_state=s.seed,
-            deterministic=True,
-            verbose=-1,
-        )
-    if s.estimator == "xgboost":
+        return LGBMClassifier
+    if family == "xgboost":
         from xgboost import XGBClassifier
 
-        return XGBClassifier(
-            n_estimators=s.n_estimators,
-            learning_rate=s.learning_rate,
-            max_depth=s.max_depth,
-            min_child_weight=s.min_child_weight,
-            tree_method="hist",
-            random_state=s.seed,
-        )
-    return RandomForestClassifier(
-        n_estimators=s.n_estimators,
-        max_depth=s.max_depth,
-        min_samples_leaf=s.min_samples_leaf,
-        n_jobs=-1,
-        random_state=s.seed,
-    )
+        return XGBClassifier
+    return {
+        "random_forest": RandomForestClassifier,
+        "hist_gradient_boosting": HistGradientBoostingClassifier,
+    }[family]
+
+
+def _estimator_arguments(s: TrainingSettings) -> dict[str, Any]:
+    """The library's own argument names for the family's validated hyperparameters."""
+    unlimited = -1 if s.max_depth is None else s.max_depth  # LightGBM's "no limit"
+    return {
+        "random_forest": {"n_estimators": s.n_estimators, "max_depth": s.max_depth, "n_jobs": -1,
+                          "min_samples_leaf": s.min_samples_leaf},
+        "hist_gradient_boosting": {"learning_rate": s.learning_rate, "max_iter": s.max_iter,
+                                   "max_depth": s.max_depth, "min_samples_leaf": s.min_samples_leaf},
+        "lightgbm": {"n_estimators": s.n_estimators, "learning_rate": s.learning_rate, "num_leaves": s.num_leaves,
+                     "max_depth": unlimited, "min_child_samples": s.min_samples_leaf, "deterministic": True,
+                     "verbose": -1},
+        "xgboost": {"n_estimators": s.n_estimators, "learning_rate": s.learning_rate, "max_depth": s.max_depth,
+                    "min_child_weight": s.min_child_weight, "tree_method": "hist"},
+    }[s.estimator]  # fmt: skip
+
+
+def build_estimator(settings: TrainingSettings) -> Any:
+    """The classifier of ``settings.estimator`` with its validated hyperparameters."""
+    arguments = _estimator_arguments(settings)
+    return _estimator_class(settings.estimator)(**arguments, random_state=settings.seed)
 
 
 def build_pipeline(features: list[FeatureSpec], settings: TrainingSettings) -> Pipeline:

@@ -273,7 +273,7 @@ def training_bad_hyperparameter(ctx):
 @case(
     "training",
     "an unknown hyperparameter (`n_estimator`)",
-    "error: <tmp>/root/input/config/hyperparameters.json: unknown hyperparameter 'n_estimator'; known: cloudwatch_namespace, data_uri, environment, estimator, experiment_name, git_sha, image_uri, label_end_date, label_start_date, labels_uri, learning_rate, max_depth, max_iter, max_null_ratio, min_class_share, min_rows, min_samples_leaf, mlflow_tracking_uri, model, model_name, model_spec_sha256, model_version, n_estimators, overrides, pipeline_execution_arn, predictions_uri, promote, promotion_floor, promotion_margin, promotion_metric, seed, split, test_size, undersample_ratio",
+    "error: <tmp>/root/input/config/hyperparameters.json: unknown hyperparameter 'n_estimator'; known: cloudwatch_namespace, data_uri, environment, estimator, experiment_name, git_sha, image_uri, label_end_date, label_start_date, labels_uri, learning_rate, max_depth, max_iter, max_null_ratio, min_child_weight, min_class_share, min_rows, min_samples_leaf, mlflow_tracking_uri, model, model_name, model_spec_sha256, model_version, n_estimators, num_leaves, overrides, pipeline_execution_arn, predictions_uri, promote, promotion_floor, promotion_margin, promotion_metric, seed, split, test_size, undersample_ratio",
     unchanged="MLflow registry",
 )
 def training_unknown_hyperparameter(ctx):
@@ -304,12 +304,22 @@ def training_labels_without_label_column(ctx):
 
 @case(
     "training",
-    "an unknown estimator (`xgboost`)",
-    "error: hyperparameter in <tmp>/root/input/config/hyperparameters.json: estimator='xgboost' is not allowed; use one of random_forest, hist_gradient_boosting",
+    "an unknown estimator (`catboost`)",
+    "error: hyperparameter in <tmp>/root/input/config/hyperparameters.json: estimator='catboost' is not allowed; use one of random_forest, hist_gradient_boosting, lightgbm, xgboost",
     unchanged="MLflow registry",
 )
 def training_unknown_estimator(ctx):
-    return _train(ctx, hyperparameters={"estimator": "xgboost"})
+    return _train(ctx, hyperparameters={"estimator": "catboost"})
+
+
+@case(
+    "training",
+    "a LightGBM hyperparameter out of range (`num_leaves` = 1)",
+    "error: hyperparameter in <tmp>/root/input/config/hyperparameters.json: num_leaves='1' must be in [2, 131072]",
+    unchanged="MLflow registry",
+)
+def training_lightgbm_out_of_range(ctx):
+    return _train(ctx, hyperparameters={"estimator": "lightgbm", "num_leaves": "1"})
 
 
 @case(
