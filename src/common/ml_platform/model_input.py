@@ -53,21 +53,6 @@ def _string(series: pl.Series) -> pl.Series:
     return series.cast(pl.Utf8).fill_null(MISSING_CATEGORY)
 
 
-def to_model_input(frame: pl.DataFrame, features: Sequence[FeatureSpec]) -> pd.DataFrame:
-    """The native model's input: numeric features as float64 holding float32 values (null -> NaN),
-    String features as object (null -> :data:`MISSING_CATEGORY`).
-
-    Rounding to float32 first makes the native model and its ONNX copy see the same numbers."""
-    _check_columns(frame, features)
-    columns: dict[str, np.ndarray] = {}
-    for f in features:
-        if f.type == "String":
-            columns[f.name] = _string(frame[f.name]).to_numpy().astype(object)
-        else:
-            columns[f.name] = _numeric(frame[f.name]).cast(pl.Float64).to_numpy()
-    return pd.DataFrame(columns)
-
-
 def onnx_feed(frame: pl.DataFrame, features: Sequence[FeatureSpec]) -> dict[str, np.ndarray]:
     """The ONNX model's inputs: one ``[rows, 1]`` tensor per feature (float32, or string), the same
     values :func:`to_model_input` gives the native model."""
@@ -79,3 +64,16 @@ def onnx_feed(frame: pl.DataFrame, features: Sequence[FeatureSpec]) -> dict[str,
         else:
             feed[f.name] = _numeric(frame[f.name]).to_numpy().reshape(-1, 1)
     return feed
+
+
+def to_model_input(frame: pl.DataFrame, features: Sequence[FeatureSpec]) -> pd.DataFrame:
+    """The native model's input: the values of :func:`onnx_feed` as columns, numeric ones as
+    float64 holding float32 values (null -> NaN), String ones as object (null ->
+    :data:`MISSING_CATEGORY`), so the native model and its ONNX copy see the same numbers."""
+    feed = onnx_feed(frame, features)
+    return pd.DataFrame(
+        {
+            f.name: feed[f.name].ravel() if f.type == "String" else feed[f.name].ravel().astype(np.float64)
+            for f in features
+        }
+    )

@@ -57,27 +57,28 @@ def _missing_indicator(scope: Any, operator: Any, container: Any) -> None:
 
 
 @functools.cache
-def _register_converters() -> None:
-    """Teach skl2onnx our MissingIndicator converter and onnxmltools' LightGBM/XGBoost ones (once)."""
-    from lightgbm import LGBMClassifier
-    from onnxmltools.convert.lightgbm.operator_converters.LightGbm import convert_lightgbm
-    from onnxmltools.convert.xgboost.operator_converters.XGBoost import convert_xgboost
+def _register_converters(estimator: str) -> None:
+    """Teach skl2onnx our MissingIndicator converter and, for a LightGBM or XGBoost estimator,
+    onnxmltools' converter of it (once per process; the others are not even imported)."""
     from skl2onnx import update_registered_converter
     from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
     from sklearn.impute import MissingIndicator
-    from xgboost import XGBClassifier
 
     update_registered_converter(
         MissingIndicator, "MlPlatformMissingIndicator", _missing_indicator_shape, _missing_indicator
     )
+    if estimator == "LGBMClassifier":
+        from lightgbm import LGBMClassifier as Model
+        from onnxmltools.convert.lightgbm.operator_converters.LightGbm import convert_lightgbm as convert
+    elif estimator == "XGBClassifier":
+        from onnxmltools.convert.xgboost.operator_converters.XGBoost import convert_xgboost as convert
+        from xgboost import XGBClassifier as Model
+    else:
+        return
     options = {"nocl": [True, False], "zipmap": [True, False, "columns"]}
-    for model, alias, convert in (
-        (LGBMClassifier, "LightGbmLGBMClassifier", convert_lightgbm),
-        (XGBClassifier, "XGBoostXGBClassifier", convert_xgboost),
-    ):
-        update_registered_converter(
-            model, alias, calculate_linear_classifier_output_shapes, convert, options=options
-        )
+    update_registered_converter(
+        Model, f"MlPlatform{estimator}", calculate_linear_classifier_output_shapes, convert, options=options
+    )
 
 
 def _floor32(values: np.ndarray) -> np.ndarray:
@@ -136,7 +137,8 @@ def float32_exact(pipeline: Any) -> Any:
 
 def to_onnx(pipeline: Any, features: list[FeatureSpec]) -> bytes:
     """The whole fitted pipeline as an ONNX model with one ``[rows, 1]`` input per feature."""
-    _register_converters()
+    estimator = pipeline.steps[-1][1]
+    _register_converters(type(estimator).__name__)
     from skl2onnx import convert_sklearn
     from skl2onnx.common.data_types import FloatTensorType, StringTensorType
 
@@ -144,7 +146,6 @@ def to_onnx(pipeline: Any, features: list[FeatureSpec]) -> bytes:
         (f.name, StringTensorType([None, 1]) if f.type == "String" else FloatTensorType([None, 1]))
         for f in features
     ]
-    estimator = pipeline.steps[-1][1]
     try:
         model = convert_sklearn(
             pipeline,
