@@ -9,26 +9,35 @@ the settings name (topics derived here from the model specs).
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
 
 from tests.conftest import REPO_ROOT
 from tests.integration.terraform.test_terraform import (
-    MOTO_ACCOUNT,
-    filled_copy,
+    filled_tfvars,
     needs_mirror,
     parameter_differences,
-    plan_json,
     planned,
     schedule_parameters,
+    shared_plan,
+    with_options,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-CLUSTER = f"arn:aws:kafka:us-east-1:{MOTO_ACCOUNT}:cluster/events/5a6b7c8d-1234"
-SECRET = f"arn:aws:secretsmanager:us-east-1:{MOTO_ACCOUNT}:secret:AmazonMSK_ml-platform-AbCdEf"
-SECRET_KEY = f"arn:aws:kms:us-east-1:{MOTO_ACCOUNT}:key/0a1b2c3d-0000-1111-2222-333344445555"
+
+def example_value(environment: str, key: str) -> str:
+    """``key`` in the environment's example terraform.tfvars, filled in as a user would."""
+    return re.search(rf'(?m)^{key}\s*=\s*"(.*)"', filled_tfvars(environment, {})).group(1)
+
+
+# The examples' own values (staging's example is MSK IAM, prod's SASL/SCRAM), so that each
+# environment's example mode is its example configuration and shares that plan.
+CLUSTER = example_value("staging", "kafka_cluster_arn")
+SECRET = example_value("prod", "kafka_secret_arn")
+SECRET_KEY = example_value("prod", "kafka_secret_kms_key_arn")
 MODES = {
     "none": {
         "kafka_security_protocol": "SSL",
@@ -99,16 +108,22 @@ def as_sets(statement: dict) -> dict:
     }
 
 
-def check_mode(aws: str, tmp_path, environment: str, mode: str) -> None:
+def mode_settings(mode: str, environment: str) -> dict[str, str]:
+    """MODES[mode] as settings for ``environment``: an empty value that the example leaves out
+    stays out (those variables default to ""), so the example's mode plans the example's text."""
+    example = filled_tfvars(environment, {})
+    return {k: v for k, v in MODES[mode].items() if v or re.search(rf"(?m)^{k}\s*=", example)}
+
+
+def check_mode(aws: str, tmp_path_factory, tmp_path, environment: str, mode: str) -> None:
     """Plan ``environment`` in ``mode``; the job gets the settings, the role exactly the actions.
     (Prod's modes run from test_kafka_modes_prod.py, so another xdist worker plans them.)"""
     settings = MODES[mode]
-    root = filled_copy(tmp_path, aws, environment, **settings)
-    plan = plan_json(root, tmp_path / "data")
+    repo, plan = shared_plan(tmp_path_factory, aws, environment, **mode_settings(mode, environment))
     after = planned(plan)
 
     # Schedules and manual runs agree, parameter for parameter, in this mode too.
-    assert parameter_differences(plan, tmp_path, environment, tmp_path / "params") == []
+    assert parameter_differences(plan, repo, environment, tmp_path / "params") == []
     expected = {
         "KafkaSecurityProtocol": settings["kafka_security_protocol"],
         "KafkaSaslMechanism": settings["kafka_sasl_mechanism"],
@@ -141,14 +156,17 @@ def check_mode(aws: str, tmp_path, environment: str, mode: str) -> None:
 
 @needs_mirror
 @pytest.mark.parametrize("mode", list(MODES))
-def test_each_kafka_mode_reaches_the_job_and_grants_exactly_its_actions(aws, tmp_path, mode):
-    check_mode(aws, tmp_path, "staging", mode)
+def test_each_kafka_mode_reaches_the_job_and_grants_exactly_its_actions(
+    aws, tmp_path_factory, tmp_path, mode
+):
+    check_mode(aws, tmp_path_factory, tmp_path, "staging", mode)
 
 
 @needs_mirror
-def test_a_created_topic_adds_create_topic_on_the_same_topics(aws, tmp_path):
-    root = filled_copy(tmp_path, aws, "staging", **MODES["iam"], kafka_create_topic="true")
-    after = planned(plan_json(root, tmp_path / "data"))
+def test_a_created_topic_adds_create_topic_on_the_same_topics(aws, tmp_path_factory):
+    # staging's example mode is MSK IAM; with_options() sets kafka_create_topic
+    _, plan = shared_plan(tmp_path_factory, aws, "staging", **with_options())
+    after = planned(plan)
     policy = next(v for k, v in after.items() if k.endswith("aws_iam_role_policy.kafka[0]"))
     topic_statement = next(s for s in json.loads(policy["policy"])["Statement"] if s["Sid"] == "KafkaTopics")
     assert "kafka-cluster:CreateTopic" in topic_statement["Action"]

@@ -13,5 +13,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 @needs_mirror
 @pytest.mark.parametrize("mode", list(MODES))
-def test_each_kafka_mode_reaches_the_job_and_grants_exactly_its_actions(aws, tmp_path, mode):
-    check_mode(aws, tmp_path, "prod", mode)
+def test_each_kafka_mode_reaches_the_job_and_grants_exactly_its_actions(
+    aws, tmp_path_factory, tmp_path, mode
+):
+    check_mode(aws, tmp_path_factory, tmp_path, "prod", mode)

@@ -12,12 +12,11 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.integration.terraform.test_terraform import (
-    filled_copy,
     identity_policies,
     needs_mirror,
     parliament_findings,
-    plan_json,
     planned,
+    shared_plan,
 )
 
 pytestmark = pytest.mark.integration
@@ -31,9 +30,9 @@ PLAN_ONLY_FALSE_POSITIVES = ("CKV_AWS_297", "CKV_AWS_26", "CKV_AWS_27", "CKV2_AW
 
 @needs_mirror
 @pytest.mark.slow
-def test_parliament_and_checkov_pass_the_plan_json(aws, tmp_path):
-    root = filled_copy(tmp_path, aws, "prod")  # prod's example: SASL/SCRAM
-    plan = plan_json(root, tmp_path / "data")
+def test_parliament_and_checkov_pass_the_plan_json(aws, tmp_path_factory, tmp_path):
+    repo, plan = shared_plan(tmp_path_factory, aws, "prod")  # prod's example: SASL/SCRAM
+    root = repo / "terraform" / "prod"
     known = [(a, v) for a, v in planned(plan).items() if ".aws_iam_role_policy." in a]
     assert parliament_findings(identity_policies(known)) == []
     (tmp_path / "plan.json").write_text(json.dumps(plan))

@@ -6,31 +6,23 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.terraform.test_terraform import (
-    FILLED,
+    TAGS,
     filled_copy,
     init,
     needs_mirror,
-    plan_json,
     planned,
+    shared_plan,
     terraform,
+    with_options,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-TAGS = {"CostCenter": "ml-42", "Owner": "data-platform"}
 
 
 @needs_mirror
-def test_the_environments_tags_reach_every_resource_that_takes_tags(aws, tmp_path):
-    root = filled_copy(
-        tmp_path,
-        aws,
-        "staging",
-        tags=TAGS,
-        create_vpc_endpoints=True,
-        vpc_id=f"vpc-{FILLED}",
-        vpc_route_table_ids=[f"rtb-{FILLED}"],
-    )
-    after = planned(plan_json(root, tmp_path / "data"))
+def test_the_environments_tags_reach_every_resource_that_takes_tags(aws, tmp_path_factory):
+    _, plan = shared_plan(tmp_path_factory, aws, "staging", **with_options())
+    after = planned(plan)
     taggable = {address: values for address, values in after.items() if "tags" in values}
     # One of each kind the modules create, so a module that drops its tags cannot pass unseen.
     kinds = {address.split(".")[-2] for address in taggable}

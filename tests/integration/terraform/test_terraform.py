@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import re
@@ -216,6 +218,7 @@ def planned(plan: dict) -> dict[str, dict]:
 
 
 MOTO_ACCOUNT = "123456789012"
+TAGS = {"CostCenter": "ml-42", "Owner": "data-platform"}
 
 
 EXAMPLE_ACCOUNTS = r"\b(111111111111|222222222222)\b"
@@ -249,17 +252,68 @@ def in_vpc(definition: dict, *, subnets: list[str], security_groups: list[str]) 
     return definition
 
 
+def filled_tfvars(environment: str, settings: dict) -> str:
+    """The environment's terraform.tfvars with the example values filled in and ``settings`` set:
+    a setting the example has replaces its value in place (so the example's own value gives the
+    example's text), any other is appended."""
+    text = fill((TF_DIR / environment / "terraform.tfvars").read_text())
+    for key, value in settings.items():
+        literal = json.dumps(value)
+        line = re.compile(rf"(?m)^({key}\s*=\s*).*$")
+        if line.search(text):
+            text = line.sub(lambda m, v=literal: m.group(1) + v, text, count=1)
+        else:
+            text += f"{key} = {literal}\n"
+    return text
+
+
 def filled_copy(tmp_path: Path, endpoint: str, environment: str, **settings: str) -> Path:
-    """A moto copy with the example values replaced, the images pinned, and ``settings`` appended."""
+    """A moto copy with the example values replaced, the images pinned, and ``settings`` set."""
     root = moto_copy(tmp_path, endpoint, environment)
-    tfvars = root / "terraform.tfvars"
-    extra = "".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items())
-    text = fill(tfvars.read_text())
-    for key in settings:  # a setting given here replaces the example's line
-        text = re.sub(rf"(?m)^{key}\s*=.*\n", "", text)
-    tfvars.write_text(text + extra)
+    (root / "terraform.tfvars").write_text(filled_tfvars(environment, settings))
     (root / "images.auto.tfvars.json").write_text(json.dumps(pinned_images(environment), indent=2))
     return root
+
+
+def with_options(**settings) -> dict:
+    """Every optional part on (tags, VPC endpoints, a created topic), plus ``settings``: one
+    configuration, so the tests of those parts share one plan per environment."""
+    return {
+        "tags": TAGS,
+        "create_vpc_endpoints": True,
+        "vpc_id": f"vpc-{FILLED}",
+        "vpc_route_table_ids": [f"rtb-{FILLED}"],
+        "kafka_create_topic": "true",
+        **settings,
+    }
+
+
+def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every xdist worker of this run sees (this run's base temp when not distributed)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def shared_plan(
+    tmp_path_factory: pytest.TempPathFactory, endpoint: str, environment: str, **settings
+) -> tuple[Path, dict]:
+    """(repository copy, plan JSON) of ``filled_copy(environment, **settings)``, planned once per
+    distinct terraform.tfvars in the whole run: the xdist workers share it under a file lock, so
+    tests that need the same configuration pay for one plan. The copy is read-only for callers.
+    A plan against moto depends only on the configuration (moto's account and region are fixed)."""
+    key = hashlib.sha256(f"{environment}\n{filled_tfvars(environment, settings)}".encode()).hexdigest()[:16]
+    plans = shared_dir(tmp_path_factory) / "terraform-plans"
+    plans.mkdir(exist_ok=True)
+    folder = plans / key
+    with (plans / f"{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (folder / "plan.json").exists():
+            scratch = plans / f"{key}.partial"
+            shutil.rmtree(scratch, ignore_errors=True)
+            root = filled_copy(scratch, endpoint, environment, **settings)
+            (scratch / "plan.json").write_text(json.dumps(plan_json(root, scratch / "data")))
+            scratch.rename(folder)
+    return folder, json.loads((folder / "plan.json").read_text())
 
 
 def schedule_parameters(plan: dict) -> dict[str, dict[str, str]]:
@@ -320,7 +374,9 @@ def parameter_differences(plan: dict, repo: Path, environment: str, out: Path) -
 
 @needs_mirror
 @pytest.mark.slow
-def test_plans_create_one_pipeline_pair_per_model_and_schedules_equal_manual_runs(aws, tmp_path):
+def test_plans_create_one_pipeline_pair_per_model_and_schedules_equal_manual_runs(
+    aws, tmp_path_factory, tmp_path
+):
     """For staging and prod x every model: the plan's schedule parameters are what
     generate_params_json.py --model M --environment E writes, parameter for parameter."""
     import yaml
@@ -328,10 +384,9 @@ def test_plans_create_one_pipeline_pair_per_model_and_schedules_equal_manual_run
     plans = {}
     models = {p.stem: yaml.safe_load(p.read_text()) for p in (REPO_ROOT / "models").glob("*.yaml")}
     for env in ("staging", "prod"):
-        root = filled_copy(tmp_path / env, aws, env)
-        plan = plan_json(root, tmp_path / env / "data")
+        repo, plan = shared_plan(tmp_path_factory, aws, env)
         plans[env] = planned(plan)
-        assert parameter_differences(plan, tmp_path / env, env, tmp_path / env / "params") == []
+        assert parameter_differences(plan, repo, env, tmp_path / env / "params") == []
         pipelines = {v["pipeline_name"]: v for k, v in plans[env].items() if ".aws_sagemaker_pipeline." in k}
         assert set(pipelines) == {
             f"ml-platform-{env}-{m}-{kind}" for m in models for kind in ("training", "inference")
@@ -414,7 +469,9 @@ def staging_applied(moto_endpoint, tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp("applied")
     root = filled_copy(tmp, moto_endpoint, "staging")
     data_dir = tmp / "data"
-    addresses = [a for a in planned(plan_json(root, data_dir)) if not any(gap in a for gap in MOTO_GAPS)]
+    init(root, data_dir, backend=True)
+    _, plan = shared_plan(tmp_path_factory, moto_endpoint, "staging")
+    addresses = [a for a in planned(plan) if not any(gap in a for gap in MOTO_GAPS)]
     result = terraform(
         "apply",
         "-input=false",

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.terraform.test_terraform import FILLED, filled_copy, needs_mirror, plan_json, planned
+from tests.integration.terraform.test_terraform import (
+    FILLED,
+    needs_mirror,
+    planned,
+    shared_plan,
+    with_options,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -28,12 +34,10 @@ CALLED = {
     [("staging", set()), ("prod", {"com.amazonaws.us-east-1.secretsmanager"})],
     ids=["staging-msk-iam", "prod-scram"],
 )
-def test_endpoints_cover_what_the_jobs_call_in_the_jobs_subnets(aws, tmp_path, environment, extra):
+def test_endpoints_cover_what_the_jobs_call_in_the_jobs_subnets(aws, tmp_path_factory, environment, extra):
     vpc, route_table = f"vpc-{FILLED}", f"rtb-{FILLED}"
-    root = filled_copy(
-        tmp_path, aws, environment, create_vpc_endpoints=True, vpc_id=vpc, vpc_route_table_ids=[route_table]
-    )
-    after = planned(plan_json(root, tmp_path / "data"))
+    _, plan = shared_plan(tmp_path_factory, aws, environment, **with_options())
+    after = planned(plan)
     endpoints = [v for k, v in after.items() if k.startswith("module.vpc_endpoints[0].aws_vpc_endpoint.")]
     interface = [e for e in endpoints if e["vpc_endpoint_type"] == "Interface"]
     assert {e["service_name"] for e in interface} == CALLED | extra
