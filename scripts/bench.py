@@ -10,7 +10,8 @@
    runs, so every ratio is taken pair by pair and printed as min / median / max. Also the job's
    peak RSS, its model-ready time (process start to model loaded), and scoring alone: the ONNX
    file against the native model on the same rows.
-3. Inference peak RSS at --large-entities (0 skips it), compared with the value at --entities.
+3. Inference peak RSS at --large-entities (0 skips it), compared with the value at --entities,
+   scoring the first model of --models (each model is trained once, for all its measurements).
 
 Prints one table (figure, baseline, ratio min / median / max, goal) and writes JSON (--output).
 Not a test.
@@ -22,6 +23,7 @@ import argparse
 import json
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -135,15 +137,24 @@ def main() -> int:
         f"point-in-time: {pit['files']:,} files, measured in {time.perf_counter() - started:.0f} s",
         flush=True,
     )
-    rows, inference = _pit_rows(pit), {}
-    for model in args.models.split(","):
-        inference[model] = bench_inference.measure(args.entities, args.runs, model=model)
-        rows += _inference_rows(inference[model])
-        print(
-            f"inference, {model}: {args.entities:,} entities, measured in {time.perf_counter() - started:.0f} s",
-            flush=True,
+    rows, inference, models = _pit_rows(pit), {}, args.models.split(",")
+    with tempfile.TemporaryDirectory(prefix="mlp-bench-model-") as tmp:
+        homes = {model: Path(tmp) / model for model in models}
+        for model, home in homes.items():  # each model trained once, for every measurement of it
+            bench_inference.train_model(home, model)
+            inference[model] = bench_inference.measure(args.entities, args.runs, home=home, model=model)
+            rows += _inference_rows(inference[model])
+            print(
+                f"inference, {model}: {args.entities:,} entities, measured in {time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
+        large = (
+            bench_inference.measure(
+                args.large_entities, 1, home=homes[models[0]], model=models[0], baselines=False
+            )
+            if args.large_entities
+            else None
         )
-    large = bench_inference.measure(args.large_entities, 1, baselines=False) if args.large_entities else None
     rows += _large_rows(args, large) if large else []
     _print_table(rows)
     print(

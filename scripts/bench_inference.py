@@ -37,19 +37,49 @@ AS_OF = datetime(2026, 6, 30, tzinfo=UTC)
 
 
 def build_store(state: Path, entities: int, seed: int = 3) -> None:
+    """The scored population: ``entities`` current entities in a local feature store."""
     from ml_platform.feature_store.local import LocalFeatureStore
     from ml_platform.specs import SpecRegistry
-    from ml_platform_local.churn_data import GROUPS, current_population, generate
+    from ml_platform_local.churn_data import current_population
 
-    specs = SpecRegistry.from_directory(REPO / "feature_groups")
-    store = LocalFeatureStore(specs, state / "feature-store")
+    store = LocalFeatureStore(SpecRegistry.from_directory(REPO / "feature_groups"), state / "feature-store")
     for group, rows in current_population(entities, as_of=AS_OF, seed=seed).items():
         store.ingest(group, rows)
+
+
+def train_model(home: Path, model: str, seed: int = 3) -> None:
+    """``model`` trained and registered under ``home`` (a 2,000-customer sample store, its labels,
+    the SageMaker-style root and the MLflow database), once for every measurement that scores it."""
+    from ml_platform.feature_store.local import LocalFeatureStore
+    from ml_platform.specs import SpecRegistry
+    from ml_platform_local.churn_data import GROUPS, generate
+
+    home.mkdir(parents=True, exist_ok=True)
     sample = generate(2000, seed=seed, end=AS_OF.date())
-    store_small = LocalFeatureStore(specs, state / "train-store")
+    store = LocalFeatureStore(SpecRegistry.from_directory(REPO / "feature_groups"), home / "train-store")
     for group in GROUPS:
-        store_small.ingest(group, sample[group])
-    sample["labels"].write_parquet(state / "labels.parquet")
+        store.ingest(group, sample[group])
+    sample["labels"].write_parquet(home / "labels.parquet")
+    train = subprocess.run(
+        [sys.executable, "-m", "ml_training", "--sagemaker-root", str(home / "train"),
+         "--labels-uri", str(home / "labels.parquet"), *MODELS[model]],
+        env={**_job_env(home, home), "MLP_FEATURE_STORE_ROOT": str(home / "train-store")},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if train.returncode != 0:
+        raise RuntimeError(train.stderr[-3000:])
+
+
+def _job_env(state: Path, home: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "MLP_STATE_DIR": str(state),
+        "MLP_FEATURE_SPECS_DIR": str(REPO / "feature_groups"),
+        "MLP_MODEL_SPECS_DIR": str(REPO / "models"),
+        "MLP_MODEL": "churn",  # the bundled example the benchmark data is shaped like
+        "MLP_MLFLOW_TRACKING_URI": f"sqlite:///{home / 'mlflow.db'}",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+    }
 
 
 RAW_SETTINGS = {
@@ -174,7 +204,7 @@ MODELS = {
 }
 
 
-def score_alone(state: Path, entities: int) -> dict:
+def score_alone(home: Path, entities: int) -> dict:
     """Seconds to score the same rows with the ONNX file (the job's way) and with the native model."""
     import polars as pl
 
@@ -193,7 +223,7 @@ def score_alone(state: Path, entities: int) -> dict:
     }
     spec = load_job_model("churn", env=dirs)
     features = model_features(SpecRegistry.from_directory(REPO / "feature_groups"), spec.selection)
-    folder = state / "train" / "model" / MODEL_FOLDER
+    folder = home / "train" / "model" / MODEL_FOLDER
     onnx, native = OnnxScorer(folder / ONNX_FILE, "bench"), load_skops(folder / MODEL_FILE, "bench")
     t = time.perf_counter()
     got = onnx.positive(onnx_feed(frame, features))
@@ -208,30 +238,15 @@ def score_alone(state: Path, entities: int) -> dict:
     }
 
 
-def measure(entities: int, runs: int, *, baselines: bool = True, model: str = "random_forest") -> dict:
-    """Build the data once; per run: the job, the raw producer and the loop, each on a fresh broker."""
+def measure(entities: int, runs: int, *, home: Path, model: str, baselines: bool = True) -> dict:
+    """Build the population once; per run: the job, the raw producer and the loop, each on a fresh
+    broker, scoring the model trained under ``home`` (train_model)."""
     out: dict = {"entities": entities, "model": model, "runs": []}
     with tempfile.TemporaryDirectory(prefix="mlp-bench-inf-") as tmp:
         state = Path(tmp)
         t0 = time.perf_counter()
         build_store(state, entities)
-        env = {
-            **os.environ,
-            "MLP_STATE_DIR": str(state),
-            "MLP_FEATURE_SPECS_DIR": str(REPO / "feature_groups"),
-            "MLP_MODEL_SPECS_DIR": str(REPO / "models"),
-            "MLP_MODEL": "churn",  # the bundled example the benchmark data is shaped like
-            "MLP_MLFLOW_TRACKING_URI": f"sqlite:///{state / 'mlflow.db'}",
-            "MLFLOW_DISABLE_TELEMETRY": "true",
-        }
-        train = subprocess.run(
-            [sys.executable, "-m", "ml_training", "--sagemaker-root", str(state / "train"),
-             "--labels-uri", str(state / "labels.parquet"), *MODELS[model]],
-            env={**env, "MLP_FEATURE_STORE_ROOT": str(state / "train-store")},
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if train.returncode != 0:
-            raise RuntimeError(train.stderr[-3000:])
+        env = _job_env(state, home)
         out["setup_s"] = time.perf_counter() - t0
         keys = [f"B{i:08d}" for i in range(entities)] if baselines else []
         scores = np.random.default_rng(0).random(entities) if baselines else np.empty(0)
@@ -242,7 +257,7 @@ def measure(entities: int, runs: int, *, baselines: bool = True, model: str = "r
                 result["loop_rows_per_s"] = _run_loop(state, run, keys, scores)
             out["runs"].append(result)
         if baselines:
-            out["scoring"] = score_alone(state, entities)
+            out["scoring"] = score_alone(home, entities)
     return out
 
 
@@ -255,7 +270,9 @@ def main() -> int:
     parser.add_argument("--model", choices=sorted(MODELS), default="random_forest")
     parser.add_argument("--output", type=Path, default=Path("bench-results/inference.json"))
     args = parser.parse_args()
-    result = measure(args.entities, args.runs, model=args.model)
+    with tempfile.TemporaryDirectory(prefix="mlp-bench-model-") as home:
+        train_model(Path(home), args.model)
+        result = measure(args.entities, args.runs, home=Path(home), model=args.model)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2, default=str))
     print(json.dumps([{k: v for k, v in r.items() if k != "report"} for r in result["runs"]], indent=2))

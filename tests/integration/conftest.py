@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -21,7 +22,7 @@ from ml_platform.feature_store.records import read_input_file
 from ml_platform.specs import FeatureGroupSpec, SpecRegistry
 from ml_platform_local.broker import LocalKafkaBroker
 from ml_platform_local.churn_data import GROUPS, write_demo_data
-from tests.conftest import MODELS_DIR, SPECS_DIR
+from tests.conftest import MODELS_DIR, SPECS_DIR, built_once
 from tests.emulators.featurestore_runtime import FeatureStoreRuntimeEmulator
 
 REGION = "us-east-1"
@@ -157,9 +158,19 @@ def kafka_broker(tmp_path_factory) -> Iterator[LocalKafkaBroker]:
 
 @pytest.fixture(scope="session")
 def champion(local_platform, tmp_path_factory) -> Path:
-    """An MLflow SQLite registry holding a trained churn model with alias 'champion'; returns the db path."""
-    work = tmp_path_factory.mktemp("champion")
-    db = work / "mlflow.db"
-    result = local_platform.train(work / "root", db, "--n-estimators", "30", "--max-depth", "8")
-    assert result.returncode == 0, result.stderr[-3000:]
+    """An MLflow SQLite registry holding a trained churn model with alias 'champion'; returns the db path.
+
+    Trained once per run (every worker's platform holds the same generated data); each worker gets
+    its own copy of the database, since runs log to it, and they share the artifacts folder (runs
+    write under their own ids)."""
+
+    def train(work: Path) -> None:
+        result = local_platform.train(
+            work / "root", work / "mlflow.db", "--n-estimators", "30", "--max-depth", "8"
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+
+    trained = built_once(tmp_path_factory, "champion", train)
+    db = tmp_path_factory.mktemp("champion") / "mlflow.db"
+    shutil.copy(trained / "mlflow.db", db)
     return db

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, built_once
 
 pytestmark = pytest.mark.integration
 
@@ -288,12 +287,6 @@ def with_options(**settings) -> dict:
     }
 
 
-def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder every xdist worker of this run sees (this run's base temp when not distributed)."""
-    base = tmp_path_factory.getbasetemp()
-    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-
-
 def shared_plan(
     tmp_path_factory: pytest.TempPathFactory, endpoint: str, environment: str, **settings
 ) -> tuple[Path, dict]:
@@ -302,17 +295,12 @@ def shared_plan(
     tests that need the same configuration pay for one plan. The copy is read-only for callers.
     A plan against moto depends only on the configuration (moto's account and region are fixed)."""
     key = hashlib.sha256(f"{environment}\n{filled_tfvars(environment, settings)}".encode()).hexdigest()[:16]
-    plans = shared_dir(tmp_path_factory) / "terraform-plans"
-    plans.mkdir(exist_ok=True)
-    folder = plans / key
-    with (plans / f"{key}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        if not (folder / "plan.json").exists():
-            scratch = plans / f"{key}.partial"
-            shutil.rmtree(scratch, ignore_errors=True)
-            root = filled_copy(scratch, endpoint, environment, **settings)
-            (scratch / "plan.json").write_text(json.dumps(plan_json(root, scratch / "data")))
-            scratch.rename(folder)
+
+    def build(folder: Path) -> None:
+        root = filled_copy(folder, endpoint, environment, **settings)
+        (folder / "plan.json").write_text(json.dumps(plan_json(root, folder / "data")))
+
+    folder = built_once(tmp_path_factory, f"terraform-plan-{key}", build)
     return folder, json.loads((folder / "plan.json").read_text())
 
 
