@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from ml_platform.feature_store.records import read_input_file
 from ml_platform.specs import FeatureGroupSpec, SpecRegistry
 from ml_platform_local.broker import LocalKafkaBroker
 from ml_platform_local.churn_data import GROUPS, write_demo_data
+from tests import zygote
 from tests.conftest import MODELS_DIR, SPECS_DIR, built_once
 from tests.emulators.featurestore_runtime import FeatureStoreRuntimeEmulator
 
@@ -128,13 +128,10 @@ class LocalPlatform:
             config = root / "input" / "config"
             config.mkdir(parents=True, exist_ok=True)
             (config / "hyperparameters.json").write_text(json.dumps(hyperparameters))
-        return subprocess.run(
+        return zygote.run(
             [sys.executable, "-m", "ml_training", "train", "--sagemaker-root", str(root), *args],
-            capture_output=True,
-            text=True,
             env=self.env(mlflow_db) | (env_extra or {}),
             timeout=300,
-            check=False,
         )
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import zygote
 from tests.conftest import REPO_ROOT, tree_digest
 
 pytestmark = pytest.mark.integration
@@ -23,14 +24,7 @@ def cli(*args: str, state: Path) -> subprocess.CompletedProcess:
         "MLP_FEATURE_SPECS_DIR": str(REPO_ROOT / "feature_groups"),
     }
     env.pop("MLP_FEATURE_STORE_ROOT", None)
-    return subprocess.run(
-        [sys.executable, "-m", "ml_platform", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return zygote.run([sys.executable, "-m", "ml_platform", *args], env=env, timeout=120)
 
 
 def write_csv(path: Path, rows: list[str]) -> Path:

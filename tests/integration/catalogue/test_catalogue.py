@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from mlflow import MlflowClient
 from ml_platform.feature_store.local import LocalFeatureStore
 from ml_platform.specs import SpecRegistry
 from ml_platform_local.broker import LocalKafkaBroker
+from tests import zygote
 from tests.conftest import MODELS_DIR, REPO_ROOT, SPECS_DIR, tree_digest
 from tests.integration.catalogue.cases import CASES, DOC, case, render
 from tests.integration.conftest import LocalPlatform
@@ -40,15 +40,7 @@ class Ctx:
     terraform_root: Path | None
 
     def run(self, *cmd: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None):
-        done = subprocess.run(
-            [str(c) for c in cmd],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=cwd or REPO_ROOT,
-            timeout=300,
-            check=False,
-        )
+        done = zygote.run(list(cmd), env=env, cwd=cwd or REPO_ROOT, timeout=300)
         output = (done.stdout + done.stderr).replace(str(self.tmp), "<tmp>").replace(str(REPO_ROOT), "<repo>")
         return done.returncode, output
 

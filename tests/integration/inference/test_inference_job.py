@@ -21,7 +21,7 @@ from mlflow import MlflowClient
 from ml_platform.specs import SpecRegistry
 from ml_platform_local.broker import free_port
 from ml_platform_local.topics import read_topic
-from tests import reference
+from tests import reference, zygote
 from tests.conftest import SPECS_DIR
 from tests.integration.conftest import END
 
@@ -84,14 +84,7 @@ def run_inference(local_platform, champion, root, *args, env_extra=None, timeout
     shutil.copy(champion, registry_copy(root))
     env = local_platform.env(registry_copy(root)) | (env_extra or {})
     started = time.monotonic()
-    result = subprocess.run(
-        inference_command(root, *args, python_flags=python_flags),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-        check=False,
-    )
+    result = zygote.run(inference_command(root, *args, python_flags=python_flags), env=env, timeout=timeout)
     result.seconds = time.monotonic() - started
     return result
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
 import sys
 import uuid
 
@@ -14,6 +13,7 @@ import polars as pl
 import pytest
 from mlflow import MlflowClient
 
+from tests import zygote
 from tests.integration.inference.test_inference_job import AS_OF, publish_args, run_inference
 from tests.integration.inference.test_metrics import statistic
 
@@ -61,11 +61,11 @@ def test_labels_for_archived_predictions_give_the_realised_roc_auc(
     db = tmp_path / "mlflow.db"
     shutil.copy(champion, db)  # the monitoring run goes to a copy of the session's registry
     root = tmp_path / "monitor"
-    result = subprocess.run(
+    result = zygote.run(
         [sys.executable, "-m", "ml_training", "monitor", "--sagemaker-root", str(root),
          "--predictions-uri", str(archive), "--labels-uri", str(labels_file),
          "--cloudwatch-namespace", NAMESPACE],
-        capture_output=True, text=True, env=local_platform.env(db), timeout=300, check=False,
+        env=local_platform.env(db), timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads(result.stdout.strip().splitlines()[-1])
@@ -93,10 +93,10 @@ def test_labels_for_archived_predictions_give_the_realised_roc_auc(
 def test_a_first_run_with_no_archive_succeeds_and_logs_nothing(local_platform, champion, tmp_path):
     db = tmp_path / "mlflow.db"
     shutil.copy(champion, db)
-    result = subprocess.run(
+    result = zygote.run(
         [sys.executable, "-m", "ml_training", "monitor", "--sagemaker-root", str(tmp_path / "monitor"),
          "--predictions-uri", str(tmp_path / "no-archive-yet")],
-        capture_output=True, text=True, env=local_platform.env(db), timeout=300, check=False,
+        env=local_platform.env(db), timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads(result.stdout.strip().splitlines()[-1])

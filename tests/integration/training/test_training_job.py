@@ -15,6 +15,7 @@ from mlflow import MlflowClient
 
 from ml_platform.model_input import model_features, to_model_input
 from ml_platform.specs import SpecRegistry
+from tests import zygote
 from tests.conftest import REPO_ROOT, SPECS_DIR
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -167,7 +168,6 @@ def test_non_binary_labels_are_refused(local_platform, tmp_path):
 
 
 def test_help_lists_settings(local_platform, tmp_path):
-    import subprocess
     import sys
 
     out = subprocess.run(
@@ -188,13 +188,10 @@ def test_help_lists_settings(local_platform, tmp_path):
 def test_promote_names_the_version_it_cannot_gate(trained, local_platform, tmp_path, args, message):
     _, db, _, _ = trained
     before = {v.version: v.tags.get("gate.reason") for v in versions(db)}
-    result = subprocess.run(
+    result = zygote.run(
         [sys.executable, "-m", "ml_training", "promote", "--sagemaker-root", str(tmp_path), *args],
-        capture_output=True,
-        text=True,
         env=local_platform.env(db),
         timeout=300,
-        check=False,
     )
     assert result.returncode == 1, result.stderr[-2000:]
     assert message in result.stderr and "Traceback" not in result.stderr
