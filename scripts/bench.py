@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--models",
         default=",".join(bench_inference.MODELS),
-        help="comma-separated: " + ", ".join(bench_inference.MODELS),
+        help="comma-separated: " + ", ".join(bench_inference.MODELS) + " (default: %(default)s)",
     )
     parser.add_argument("--output", type=Path, default=Path("bench-results/bench.json"))
     return parser
