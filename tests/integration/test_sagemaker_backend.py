@@ -73,7 +73,7 @@ def test_missing_feature_group_is_a_clear_error(specs, aws):
 
 def test_offline_reads_in_s3_match_the_local_backend(store, specs, tmp_path):
     """Same records laid out in (moto) S3 and on disk give the same point-in-time training set."""
-    data = generate(120, seed=11, end=date(2026, 3, 31))
+    data = generate(40, seed=11, end=date(2026, 3, 31))
     local = LocalFeatureStore(specs, tmp_path / "fs")
     for group in GROUPS:
         local.ingest(group, data[group])
