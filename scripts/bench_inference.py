@@ -36,13 +36,18 @@ REPO = Path(__file__).resolve().parents[1]
 AS_OF = datetime(2026, 6, 30, tzinfo=UTC)
 
 
-def build_store(state: Path, entities: int, seed: int = 3) -> None:
-    """The scored population: ``entities`` current entities in a local feature store."""
+def _local_store(root: Path):
     from ml_platform.feature_store.local import LocalFeatureStore
     from ml_platform.specs import SpecRegistry
+
+    return LocalFeatureStore(SpecRegistry.from_directory(REPO / "feature_groups"), root)
+
+
+def build_store(state: Path, entities: int, seed: int = 3) -> None:
+    """The scored population: ``entities`` current entities in a local feature store."""
     from ml_platform_local.churn_data import current_population
 
-    store = LocalFeatureStore(SpecRegistry.from_directory(REPO / "feature_groups"), state / "feature-store")
+    store = _local_store(state / "feature-store")
     for group, rows in current_population(entities, as_of=AS_OF, seed=seed).items():
         store.ingest(group, rows)
 
@@ -50,13 +55,11 @@ def build_store(state: Path, entities: int, seed: int = 3) -> None:
 def train_model(home: Path, model: str, seed: int = 3) -> None:
     """``model`` trained and registered under ``home`` (a 2,000-customer sample store, its labels,
     the SageMaker-style root and the MLflow database), once for every measurement that scores it."""
-    from ml_platform.feature_store.local import LocalFeatureStore
-    from ml_platform.specs import SpecRegistry
     from ml_platform_local.churn_data import GROUPS, generate
 
     home.mkdir(parents=True, exist_ok=True)
     sample = generate(2000, seed=seed, end=AS_OF.date())
-    store = LocalFeatureStore(SpecRegistry.from_directory(REPO / "feature_groups"), home / "train-store")
+    store = _local_store(home / "train-store")
     for group in GROUPS:
         store.ingest(group, sample[group])
     sample["labels"].write_parquet(home / "labels.parquet")

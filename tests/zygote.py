@@ -18,6 +18,7 @@ that has threads after its imports (forking would copy their locks), or
 from __future__ import annotations
 
 import atexit
+import contextlib
 import importlib
 import json
 import os
@@ -64,6 +65,11 @@ PRELOAD_ENV = {
 }
 
 
+def _python_settings(env) -> dict[str, str]:
+    """The PYTHON* variables: they shape an interpreter at start-up, so a fork can't take new ones."""
+    return {k: v for k, v in env.items() if k.startswith("PYTHON")}
+
+
 def _exit_code(exc: SystemExit) -> int:
     if exc.code is None:
         return 0
@@ -83,7 +89,6 @@ def _child(request: dict) -> None:
         for fd, path, mode in ((0, os.devnull, os.O_RDONLY), (1, request["stdout"], os.O_WRONLY),
                                (2, request["stderr"], os.O_WRONLY)):  # fmt: skip
             os.dup2(os.open(path, mode), fd)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
         sys.argv = [request["module"], *request["args"]]
         sys.path[0] = request["cwd"]  # as `python -m` puts the working directory first
         try:
@@ -128,7 +133,7 @@ class Zygote:
             cwd=Path(__file__).resolve().parents[1],
             text=True,
         )
-        self.env = {k: v for k, v in os.environ.items() if k.startswith("PYTHON")}
+        self.python_settings = _python_settings(os.environ)
         self.usable = self._read(120).get("threads") == 1
         self.lock = threading.Lock()
 
@@ -159,7 +164,8 @@ class Zygote:
             try:
                 code = self._read(timeout)["code"]
             except TimeoutError:
-                os.kill(pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):  # it may have just ended
+                    os.kill(pid, signal.SIGKILL)
                 self._read(60)
                 raise subprocess.TimeoutExpired([module, *args], timeout) from None
             return code, out.read_text(errors="replace"), err.read_text(errors="replace")
@@ -193,10 +199,7 @@ def run(
     cmd = [str(c) for c in cmd]
     env = dict(os.environ if env is None else env)
     zygote = _get() if len(cmd) >= 3 and cmd[0] == sys.executable and cmd[1] == "-m" else None
-    same_python = (
-        zygote is not None and {k: v for k, v in env.items() if k.startswith("PYTHON")} == zygote.env
-    )
-    if not same_python:
+    if zygote is None or _python_settings(env) != zygote.python_settings:
         return subprocess.run(
             cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
         )

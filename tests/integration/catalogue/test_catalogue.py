@@ -8,7 +8,6 @@ import json
 import shutil
 import sys
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import mlflow
@@ -20,29 +19,13 @@ from mlflow import MlflowClient
 
 from ml_platform.feature_store.local import LocalFeatureStore
 from ml_platform.specs import SpecRegistry
-from ml_platform_local.broker import LocalKafkaBroker
-from tests import zygote
 from tests.conftest import MODELS_DIR, REPO_ROOT, SPECS_DIR, tree_digest
 from tests.integration.catalogue.cases import CASES, DOC, case, render
-from tests.integration.conftest import LocalPlatform
+from tests.integration.catalogue.conftest import Ctx
 from tests.integration.images.test_build_push_ecr import make_sandbox
 from tests.integration.inference.test_inference_job import consume_all, inference_command, publish_args
 
 pytestmark = pytest.mark.integration
-
-
-@dataclass
-class Ctx:
-    tmp: Path
-    platform: LocalPlatform
-    champion: Path
-    broker: LocalKafkaBroker
-    terraform_root: Path | None
-
-    def run(self, *cmd: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None):
-        done = zygote.run(list(cmd), env=env, cwd=cwd or REPO_ROOT, timeout=300)
-        output = (done.stdout + done.stderr).replace(str(self.tmp), "<tmp>").replace(str(REPO_ROOT), "<repo>")
-        return done.returncode, output
 
 
 # -- ingest ------------------------------------------------------------------------------------
@@ -834,23 +817,6 @@ def terraform_vpc_endpoints_without_vpc(ctx):
 
 
 # -- the tests ---------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def terraform_root(moto_endpoint, tmp_path_factory) -> Path | None:
-    from tests.integration.terraform.test_terraform import MIRROR, TERRAFORM, filled_copy, init
-
-    if TERRAFORM is None or MIRROR is None:
-        return None
-    tmp = tmp_path_factory.mktemp("catalogue-terraform")
-    root = filled_copy(tmp, moto_endpoint, "staging")
-    init(root, root / "tf-data", backend=True)
-    return root
-
-
-@pytest.fixture
-def ctx(local_platform, champion, kafka_broker, terraform_root, tmp_path) -> Ctx:
-    return Ctx(tmp_path, local_platform, champion, kafka_broker, terraform_root)
-
-
 def check_case(name: str, ctx: Ctx) -> None:
     entry = CASES[name]
     code, output = entry.run(ctx)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.catalogue.cases import CASES
-from tests.integration.catalogue.test_catalogue import check_case, ctx, terraform_root  # noqa: F401 (fixtures)
+from tests.integration.catalogue.test_catalogue import check_case
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.mark.parametrize("name", [n for n, c in CASES.items() if c.area == "Terraform"])
-def test_bad_input(name, ctx):  # noqa: F811 (the imported fixture)
+def test_bad_input(name, ctx):
     check_case(name, ctx)

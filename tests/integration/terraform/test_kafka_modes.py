@@ -16,13 +16,13 @@ import yaml
 
 from tests.conftest import REPO_ROOT
 from tests.integration.terraform.test_terraform import (
+    WITH_OPTIONS,
     filled_tfvars,
     needs_mirror,
     parameter_differences,
     planned,
     schedule_parameters,
     shared_plan,
-    with_options,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -164,8 +164,8 @@ def test_each_kafka_mode_reaches_the_job_and_grants_exactly_its_actions(
 
 @needs_mirror
 def test_a_created_topic_adds_create_topic_on_the_same_topics(aws, tmp_path_factory):
-    # staging's example mode is MSK IAM; with_options() sets kafka_create_topic
-    _, plan = shared_plan(tmp_path_factory, aws, "staging", **with_options())
+    # staging's example mode is MSK IAM; WITH_OPTIONS sets kafka_create_topic
+    _, plan = shared_plan(tmp_path_factory, aws, "staging", **WITH_OPTIONS)
     after = planned(plan)
     policy = next(v for k, v in after.items() if k.endswith("aws_iam_role_policy.kafka[0]"))
     topic_statement = next(s for s in json.loads(policy["policy"])["Statement"] if s["Sid"] == "KafkaTopics")

@@ -7,13 +7,13 @@ import pytest
 
 from tests.integration.terraform.test_terraform import (
     TAGS,
+    WITH_OPTIONS,
     filled_copy,
     init,
     needs_mirror,
     planned,
     shared_plan,
     terraform,
-    with_options,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 @needs_mirror
 def test_the_environments_tags_reach_every_resource_that_takes_tags(aws, tmp_path_factory):
-    _, plan = shared_plan(tmp_path_factory, aws, "staging", **with_options())
+    _, plan = shared_plan(tmp_path_factory, aws, "staging", **WITH_OPTIONS)
     after = planned(plan)
     taggable = {address: values for address, values in after.items() if "tags" in values}
     # One of each kind the modules create, so a module that drops its tags cannot pass unseen.

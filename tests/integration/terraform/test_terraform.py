@@ -187,17 +187,15 @@ def filled_copy(tmp_path: Path, endpoint: str, environment: str, **settings: str
     return root
 
 
-def with_options(**settings) -> dict:
-    """Every optional part on (tags, VPC endpoints, a created topic), plus ``settings``: one
-    configuration, so the tests of those parts share one plan per environment."""
-    return {
-        "tags": TAGS,
-        "create_vpc_endpoints": True,
-        "vpc_id": f"vpc-{FILLED}",
-        "vpc_route_table_ids": [f"rtb-{FILLED}"],
-        "kafka_create_topic": "true",
-        **settings,
-    }
+# Every optional part on (tags, VPC endpoints, a created topic): one configuration, so the tests
+# of those parts share one plan per environment.
+WITH_OPTIONS = {
+    "tags": TAGS,
+    "create_vpc_endpoints": True,
+    "vpc_id": f"vpc-{FILLED}",
+    "vpc_route_table_ids": [f"rtb-{FILLED}"],
+    "kafka_create_topic": "true",
+}
 
 
 def shared_plan(

@@ -6,10 +6,10 @@ import pytest
 
 from tests.integration.terraform.test_terraform import (
     FILLED,
+    WITH_OPTIONS,
     needs_mirror,
     planned,
     shared_plan,
-    with_options,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -35,8 +35,8 @@ CALLED = {
     ids=["staging-msk-iam", "prod-scram"],
 )
 def test_endpoints_cover_what_the_jobs_call_in_the_jobs_subnets(aws, tmp_path_factory, environment, extra):
-    vpc, route_table = f"vpc-{FILLED}", f"rtb-{FILLED}"
-    _, plan = shared_plan(tmp_path_factory, aws, environment, **with_options())
+    vpc, [route_table] = WITH_OPTIONS["vpc_id"], WITH_OPTIONS["vpc_route_table_ids"]
+    _, plan = shared_plan(tmp_path_factory, aws, environment, **WITH_OPTIONS)
     after = planned(plan)
     endpoints = [v for k, v in after.items() if k.startswith("module.vpc_endpoints[0].aws_vpc_endpoint.")]
     interface = [e for e in endpoints if e["vpc_endpoint_type"] == "Interface"]
