@@ -4,10 +4,12 @@ from these cases and checked here."""
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import mlflow
@@ -690,7 +692,36 @@ def runner_parameters_not_json(ctx):
 
 
 # -- Terraform variables -----------------------------------------------------------------------
-def _plan(ctx: Ctx, name: str, value: str, **more: str):
+# Rows of one group share a plan (a plan costs ~4.5 CPU-s): a user's plan with several mistakes
+# reports each of them. A group holds only mistakes that don't hide each other: an invalid root
+# variable stops Terraform before the preconditions and the modules' own validations, and each
+# variable is set by one row. A row whose message is missing from its group's plan fails.
+PLAN_GROUPS: dict[str, dict[str, str]] = {}  # group -> the -var inputs of its rows
+SPEC_EDITS: dict[str, tuple[str, str, str]] = {}  # group -> (model spec, text, replacement)
+_PLANS: dict[tuple[Path, str], tuple[int, str]] = {}  # (root, group) -> (exit code, output)
+
+
+def planned(group: str, *, spec_edit: tuple[str, str, str] | None = None, **inputs: str) -> Callable:
+    """A Terraform row: ``inputs`` (and ``spec_edit``) join ``group``'s plan, and the row's result is it."""
+
+    def register(fn: Callable) -> Callable:
+        taken = PLAN_GROUPS.setdefault(group, {})
+        assert not set(inputs) & set(taken), f"{fn.__name__}: a variable another row of {group} sets"
+        taken.update(inputs)
+        if spec_edit:
+            assert group not in SPEC_EDITS, f"{fn.__name__}: one spec edit per group"
+            SPEC_EDITS[group] = spec_edit
+
+        @functools.wraps(fn)
+        def run(ctx: Ctx):
+            return _plan(ctx, group)
+
+        return run
+
+    return register
+
+
+def _plan(ctx: Ctx, group: str) -> tuple[int, str]:
     from tests.integration.terraform.test_terraform import terraform
 
     if ctx.terraform_root is None:
@@ -698,11 +729,21 @@ def _plan(ctx: Ctx, name: str, value: str, **more: str):
             "no hashicorp/aws provider mirror here (the machine image provides one); see test_terraform"
         )
     root = ctx.terraform_root
-    variables = [f"-var={k}={v}" for k, v in {name: value, **more}.items()]
-    done = terraform("plan", "-input=false", *variables, cwd=root, data_dir=root / "tf-data")
-    code, output = done.returncode, (done.stdout + done.stderr)
-    assert not (root / "terraform.tfstate").exists()
-    return code, " ".join(output.split())
+    if (root, group) not in _PLANS:
+        variables = [f"-var={k}={v}" for k, v in PLAN_GROUPS[group].items()]
+        edit = SPEC_EDITS.get(group)
+        spec = root.parents[1] / "models" / edit[0] if edit else None
+        original = spec.read_text() if spec else ""
+        if spec:
+            spec.write_text(original.replace(edit[1], edit[2]))
+        try:
+            done = terraform("plan", "-input=false", *variables, cwd=root, data_dir=root / "tf-data")
+        finally:
+            if spec:
+                spec.write_text(original)
+        assert not (root / "terraform.tfstate").exists()
+        _PLANS[root, group] = done.returncode, " ".join((done.stdout + done.stderr).split())
+    return _PLANS[root, group]
 
 
 @case(
@@ -711,16 +752,8 @@ def _plan(ctx: Ctx, name: str, value: str, **more: str):
     "Each schedule_expression must be an EventBridge cron with six fields, e.g. cron(0 2 * * ? *).",
     unchanged="Terraform state",
 )
-def terraform_malformed_cron(ctx):
-    if ctx.terraform_root is None:
-        return _plan(ctx, "environment", "staging")  # skips, saying why
-    spec = ctx.terraform_root.parents[1] / "models" / "churn.yaml"
-    original = spec.read_text()
-    spec.write_text(original.replace("cron(0 2 * * ? *)", "cron(0 2 * *)"))
-    try:
-        return _plan(ctx, "environment", "staging")
-    finally:
-        spec.write_text(original)
+@planned("spec and role", spec_edit=("churn.yaml", "cron(0 2 * * ? *)", "cron(0 2 * *)"))
+def terraform_malformed_cron(ctx): ...
 
 
 @case(
@@ -729,8 +762,8 @@ def terraform_malformed_cron(ctx):
     'var.environment is "dev" environment must be staging or prod.',
     unchanged="Terraform state",
 )
-def terraform_unknown_environment(ctx):
-    return _plan(ctx, "environment", "dev")
+@planned("root variables", environment="dev")
+def terraform_unknown_environment(ctx): ...
 
 
 @case(
@@ -739,8 +772,8 @@ def terraform_unknown_environment(ctx):
     'var.training_instance_type is "m5.large" training_instance_type must be a SageMaker instance type such as ml.m5.large.',
     unchanged="Terraform state",
 )
-def terraform_bad_instance_type(ctx):
-    return _plan(ctx, "training_instance_type", "m5.large")
+@planned("root variables", training_instance_type="m5.large")
+def terraform_bad_instance_type(ctx): ...
 
 
 @case(
@@ -749,10 +782,11 @@ def terraform_bad_instance_type(ctx):
     'terraform.tfvars still holds example values in sagemaker_role_arn: replace the example account ids 111111111111/222222222222, the example subnet and security group ids and every REPLACE-ME with your own values (docs/deploy.md, "Values to replace").',
     unchanged="Terraform state",
 )
-def terraform_example_account(ctx):
-    return _plan(
-        ctx, "sagemaker_role_arn", "arn:aws:iam::111111111111:role/ml-platform-staging-sagemaker-execution"
-    )
+@planned(
+    "example values",
+    sagemaker_role_arn="arn:aws:iam::111111111111:role/ml-platform-staging-sagemaker-execution",
+)
+def terraform_example_account(ctx): ...
 
 
 @case(
@@ -761,12 +795,11 @@ def terraform_example_account(ctx):
     "training_image_uri: not pinned by digest (<repository>@sha256:<digest>): run scripts/build_push_ecr.sh all --environment staging, which pushes the images and writes images.auto.tfvars.json (docs/deploy.md).",
     unchanged="Terraform state",
 )
-def terraform_tag_only_image(ctx):
-    return _plan(
-        ctx,
-        "training_image_uri",
-        "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-staging-training:latest",
-    )
+@planned(
+    "example values",
+    training_image_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-staging-training:latest",
+)
+def terraform_tag_only_image(ctx): ...
 
 
 @case(
@@ -775,8 +808,8 @@ def terraform_tag_only_image(ctx):
     "sagemaker_role_arn in terraform.tfvars is arn:aws:iam::123456789012:role/ml-platform-staging-sagemaker, not the value Terraform creates: set it to arn:aws:iam::123456789012:role/ml-platform-staging-sagemaker-execution.",
     unchanged="Terraform state",
 )
-def terraform_wrong_role_arn(ctx):
-    return _plan(ctx, "sagemaker_role_arn", "arn:aws:iam::123456789012:role/ml-platform-staging-sagemaker")
+@planned("spec and role", sagemaker_role_arn="arn:aws:iam::123456789012:role/ml-platform-staging-sagemaker")
+def terraform_wrong_role_arn(ctx): ...
 
 
 @case(
@@ -785,8 +818,8 @@ def terraform_wrong_role_arn(ctx):
     "kafka_sasl_mechanism must be SCRAM-SHA-512 or AWS_MSK_IAM (MSK's SASL mechanisms), or empty without SASL.",
     unchanged="Terraform state",
 )
-def terraform_unknown_kafka_mechanism(ctx):
-    return _plan(ctx, "kafka_sasl_mechanism", "PLAIN")
+@planned("root variables", kafka_sasl_mechanism="PLAIN")
+def terraform_unknown_kafka_mechanism(ctx): ...
 
 
 @case(
@@ -795,15 +828,14 @@ def terraform_unknown_kafka_mechanism(ctx):
     "kafka_secret_arn must be the ARN of a secret whose name starts with AmazonMSK_ (MSK refuses other SCRAM secrets); rename the secret and use its ARN.",
     unchanged="Terraform state",
 )
-def terraform_scram_secret_without_prefix(ctx):
-    return _plan(
-        ctx,
-        "kafka_sasl_mechanism",
-        "SCRAM-SHA-512",
-        kafka_cluster_arn="",
-        kafka_secret_arn="arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka-user-AbCdEf",
-        kafka_secret_kms_key_arn="arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-0000-1111-2222-333344445555",
-    )
+@planned(
+    "SCRAM secret",
+    kafka_sasl_mechanism="SCRAM-SHA-512",
+    kafka_cluster_arn="",
+    kafka_secret_arn="arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka-user-AbCdEf",
+    kafka_secret_kms_key_arn="arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-0000-1111-2222-333344445555",
+)
+def terraform_scram_secret_without_prefix(ctx): ...
 
 
 @case(
@@ -812,8 +844,8 @@ def terraform_scram_secret_without_prefix(ctx):
     "create_vpc_endpoints needs vpc_id, vpc_route_table_ids, job_subnet_ids and job_security_group_ids.",
     unchanged="Terraform state",
 )
-def terraform_vpc_endpoints_without_vpc(ctx):
-    return _plan(ctx, "create_vpc_endpoints", "true")
+@planned("root variables", create_vpc_endpoints="true")
+def terraform_vpc_endpoints_without_vpc(ctx): ...
 
 
 # -- the tests ---------------------------------------------------------------------------------
