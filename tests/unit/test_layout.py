@@ -134,3 +134,11 @@ def test_the_readme_locates_every_concept_in_files_that_exist():
         for path in paths:
             found = any(REPO_ROOT.glob(path)) or any(str(p).endswith("/" + path) for p in sources)
             assert found, f"README layout row {name!r}: {path} does not exist"
+
+
+def test_every_file_run_first_exists():
+    from tests.conftest import LONGEST_FIRST
+
+    assert len(set(LONGEST_FIRST)) == len(LONGEST_FIRST)
+    missing = [path for path in LONGEST_FIRST if not (REPO_ROOT / path).is_file()]
+    assert not missing, f"tests/conftest.py LONGEST_FIRST names files that do not exist: {missing}"

@@ -11,13 +11,8 @@ import subprocess
 import pytest
 
 from tests.conftest import REPO_ROOT
-from tests.integration.terraform.test_terraform import (
-    identity_policies,
-    needs_mirror,
-    parliament_findings,
-    planned,
-    shared_plan,
-)
+from tests.integration.terraform.test_apply import identity_policies, parliament_findings
+from tests.integration.terraform.test_terraform import needs_mirror, planned, shared_plan
 
 pytestmark = pytest.mark.integration
 
