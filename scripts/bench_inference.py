@@ -4,8 +4,9 @@
 Builds a local feature store with N entities (one current record per group, real specs),
 trains and registers a model on a small sample, starts a local broker, then measures:
 
-* ``ml-inference``  - the job as a subprocess: features -> score -> every message acknowledged
-                      (rows/s from its run report) and its peak RSS;
+* ``ml-inference``  - the job as a subprocess in the inference app's own environment (as its
+                      image runs it): features -> score -> every message acknowledged (rows/s
+                      from its run report), its model-ready time and its peak RSS;
 * ``raw producer``  - the same messages, pre-built in memory, through a bare confluent-kafka
                       producer with the same settings (the ceiling);
 * ``per-row loop``  - scores computed once, then ``iterrows`` -> ``json.dumps`` -> ``produce``;
@@ -31,6 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+
+from ml_platform_local.runner import app_run
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = datetime(2026, 6, 30, tzinfo=UTC)
@@ -75,7 +78,7 @@ def train_model(home: Path, model: str, seed: int = 3) -> None:
 
 def _job_env(state: Path, home: Path) -> dict[str, str]:
     return {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"},  # uv run picks the app's own
         "MLP_STATE_DIR": str(state),
         "MLP_FEATURE_SPECS_DIR": str(REPO / "feature_groups"),
         "MLP_MODEL_SPECS_DIR": str(REPO / "models"),
@@ -141,7 +144,8 @@ def _run_job(state: Path, env: dict[str, str], run: int) -> dict:
         log_path = state / f"job-{run}.log"
         with log_path.open("w") as log:
             job = subprocess.Popen(
-                [sys.executable, "-m", "ml_inference", "--kafka-bootstrap-servers", broker.bootstrap_servers,
+                [*app_run(REPO, "inference"), "python", "-m", "ml_inference",
+                 "--kafka-bootstrap-servers", broker.bootstrap_servers,
                  "--kafka-create-topic", "true", "--as-of", AS_OF.isoformat(),
                  "--sagemaker-root", str(state / "inf"), "--kafka-topic", "bench-job"],
                 env=env, stdout=subprocess.DEVNULL, stderr=log,

@@ -24,7 +24,6 @@ import polars as pl
 
 from ml_platform.specs import FeatureSpec
 
-PROFILE_ARTIFACT = "monitoring/reference_profile.json"
 PROFILE_VERSION = 1
 BINS = 10
 MAX_CATEGORIES = 200

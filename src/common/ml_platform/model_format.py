@@ -27,6 +27,8 @@ SERIALIZATION_FORMAT = "skops"
 MODEL_FOLDER = "ml-platform-model"  # the pyfunc model's data: the two files below
 MODEL_FILE = "model.skops"
 ONNX_FILE = "model.onnx"
+# The training run's reference profile of its rows (ml_platform.drift), beside the model.
+PROFILE_ARTIFACT = "monitoring/reference_profile.json"
 LOADER_MODULE = __name__
 # Types inside our own pipelines that skops does not trust by default.
 SKOPS_TRUSTED_TYPES: tuple[str, ...] = (

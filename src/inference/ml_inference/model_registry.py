@@ -21,9 +21,9 @@ from mlflow.entities import Metric
 from mlflow.exceptions import MlflowException
 
 from ml_inference.model_loader import NOT_FOUND, UNREACHABLE, ModelNotFoundError
-from ml_platform.drift import PROFILE_ARTIFACT
 from ml_platform.errors import MLPlatformError
 from ml_platform.logs import configure_logging
+from ml_platform.model_format import PROFILE_ARTIFACT  # not ml_platform.drift: it imports polars
 from ml_platform.tracking import TrackingSettings
 
 log = logging.getLogger(__name__)

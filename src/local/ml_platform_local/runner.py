@@ -153,6 +153,19 @@ def uv_executable(repo: Path) -> str:
     return candidate
 
 
+def app_run(repo: Path, app: str) -> list[str]:
+    """``uv run`` in the app's own locked environment (src/<app>), as its image has it."""
+    return [
+        uv_executable(repo),
+        "run",
+        "--project",
+        str(repo / "src" / app),
+        "--frozen",
+        "--no-dev",
+        "--quiet",
+    ]
+
+
 def _stream(proc: subprocess.Popen, prefix: str, sink: list[str]) -> None:
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -220,17 +233,8 @@ def _start(execution: Execution, step: dict, root: Path, command: list[str], rep
     app = APPS.get(command[0] if command else "")
     if app is None:
         raise StepFailedError(step["Name"], f"runs {command[:1]}; the local runner runs {', '.join(APPS)}")
-    full = [
-        uv_executable(repo),
-        "run",
-        "--project",
-        str(repo / "src" / app),
-        "--frozen",
-        "--no-dev",
-        "--quiet",
-    ]
     return subprocess.Popen(
-        [*full, *command, "--sagemaker-root", str(root)],
+        [*app_run(repo, app), *command, "--sagemaker-root", str(root)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -19,9 +19,16 @@ from mlflow.models import infer_signature
 
 from ml_platform.config import FeatureStoreSettings
 from ml_platform.container import TrainingPaths
-from ml_platform.drift import PROFILE_ARTIFACT, reference_profile
+from ml_platform.drift import reference_profile
 from ml_platform.feature_store import FeatureStore, open_feature_store
-from ml_platform.model_format import LOADER_MODULE, MODEL_FILE, MODEL_FOLDER, ONNX_FILE, save_skops
+from ml_platform.model_format import (
+    LOADER_MODULE,
+    MODEL_FILE,
+    MODEL_FOLDER,
+    ONNX_FILE,
+    PROFILE_ARTIFACT,
+    save_skops,
+)
 from ml_platform.model_input import model_features, to_model_input
 from ml_platform.model_specs import ModelSpec
 from ml_platform.specs import FeatureSpec, SpecRegistry
