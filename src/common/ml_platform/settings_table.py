@@ -20,17 +20,37 @@ import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from ml_platform.errors import ConfigError
-from ml_platform.timeutil import parse_timestamp
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _NONE = ("", "none", "null")
+
+
+# Here, not in ml_platform.timeutil (polars expressions): settings are read before the inference
+# job starts its model_registry child, and polars costs ~0.1 s to import.
+def parse_timestamp(text: str, setting: str = "timestamp") -> datetime:
+    """Parse one ISO-8601 timestamp given by a user (flag or env var) into an aware UTC datetime.
+
+    A date alone means midnight UTC; a time without a zone is taken as UTC.
+    """
+    raw = text.strip()
+    if raw.lower() == "now":
+        return datetime.now(UTC)
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(
+            f"{setting}={text!r} is not an ISO-8601 timestamp; use e.g. 2026-01-31T00:00:00Z"
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def text(value: str) -> str:

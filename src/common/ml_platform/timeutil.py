@@ -6,8 +6,6 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from ml_platform.errors import ConfigError
-
 # ISO-8601 with a zone ("Z" or an offset); the fraction is optional.
 _ZONED_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f%#z")
 _NAIVE_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d")
@@ -31,25 +29,6 @@ def to_utc_expr(column: str, dtype: pl.DataType) -> pl.Expr:
     if isinstance(dtype, pl.Datetime):
         return expr.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
     raise TypeError(f"not a datetime column: {dtype}")
-
-
-def parse_timestamp(text: str, setting: str = "timestamp") -> datetime:
-    """Parse one ISO-8601 timestamp given by a user (flag or env var) into an aware UTC datetime.
-
-    A date alone means midnight UTC; a time without a zone is taken as UTC.
-    """
-    raw = text.strip()
-    if raw.lower() == "now":
-        return datetime.now(UTC)
-    try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise ConfigError(
-            f"{setting}={text!r} is not an ISO-8601 timestamp; use e.g. 2026-01-31T00:00:00Z"
-        ) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 def format_event_time(ts: datetime) -> str:

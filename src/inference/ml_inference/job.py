@@ -136,6 +136,10 @@ def write_report(paths: ProcessingPaths, report: RunReport) -> None:
     (paths.output_dir / "run_report.json").write_text(json.dumps(asdict(report), indent=2))
 
 
+def _counts(frame: ScoringFrame) -> tuple[int, int, int]:
+    return frame.population, frame.skipped_missing, frame.skipped_expired
+
+
 @dataclass
 class ScoringPlan:
     """What one run scores: the model, its features and keys, and the passes over the population.
@@ -185,10 +189,12 @@ class ScoringPlan:
         """Read the first pass (and, with several passes, the anchor of the others) and fill the
         report's population counts; returns the first pass's frame."""
         first = self.frame_of(self.shards[0], self.loaded.selection)
-        counts = [first] if len(self.shards) == 1 else [self.frame_of(s, {}) for s in self.shards]
-        report.rows_read = sum(c.population for c in counts)
-        report.skipped_missing = sum(c.skipped_missing for c in counts)
-        report.skipped_expired = sum(c.skipped_expired for c in counts)
+        report.rows_read, report.skipped_missing, report.skipped_expired = _counts(first)
+        for shard in self.shards[1:]:  # one anchor read at a time: none is kept
+            counts = _counts(self.frame_of(shard, {}))
+            report.rows_read += counts[0]
+            report.skipped_missing += counts[1]
+            report.skipped_expired += counts[2]
         return first.frame
 
     def messages(self, first: list[pl.DataFrame], scored_at: str) -> Iterator[pl.DataFrame]:
