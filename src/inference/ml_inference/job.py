@@ -189,12 +189,11 @@ class ScoringPlan:
         """Read the first pass (and, with several passes, the anchor of the others) and fill the
         report's population counts; returns the first pass's frame."""
         first = self.frame_of(self.shards[0], self.loaded.selection)
-        report.rows_read, report.skipped_missing, report.skipped_expired = _counts(first)
-        for shard in self.shards[1:]:  # one anchor read at a time: none is kept
-            counts = _counts(self.frame_of(shard, {}))
-            report.rows_read += counts[0]
-            report.skipped_missing += counts[1]
-            report.skipped_expired += counts[2]
+        # one anchor read at a time: each is dropped once counted
+        counts = [_counts(first), *(_counts(self.frame_of(s, {})) for s in self.shards[1:])]
+        report.rows_read, report.skipped_missing, report.skipped_expired = (
+            sum(c) for c in zip(*counts, strict=True)
+        )
         return first.frame
 
     def messages(self, first: list[pl.DataFrame], scored_at: str) -> Iterator[pl.DataFrame]:

@@ -701,7 +701,7 @@ SPEC_EDITS: dict[str, tuple[str, str, str]] = {}  # group -> (model spec, text, 
 _PLANS: dict[tuple[Path, str], tuple[int, str]] = {}  # (root, group) -> (exit code, output)
 
 
-def planned(group: str, *, spec_edit: tuple[str, str, str] | None = None, **inputs: str) -> Callable:
+def in_plan(group: str, *, spec_edit: tuple[str, str, str] | None = None, **inputs: str) -> Callable:
     """A Terraform row: ``inputs`` (and ``spec_edit``) join ``group``'s plan, and the row's result is it."""
 
     def register(fn: Callable) -> Callable:
@@ -752,7 +752,7 @@ def _plan(ctx: Ctx, group: str) -> tuple[int, str]:
     "Each schedule_expression must be an EventBridge cron with six fields, e.g. cron(0 2 * * ? *).",
     unchanged="Terraform state",
 )
-@planned("spec and role", spec_edit=("churn.yaml", "cron(0 2 * * ? *)", "cron(0 2 * *)"))
+@in_plan("spec and role", spec_edit=("churn.yaml", "cron(0 2 * * ? *)", "cron(0 2 * *)"))
 def terraform_malformed_cron(ctx): ...
 
 
@@ -762,7 +762,7 @@ def terraform_malformed_cron(ctx): ...
     'var.environment is "dev" environment must be staging or prod.',
     unchanged="Terraform state",
 )
-@planned("root variables", environment="dev")
+@in_plan("root variables", environment="dev")
 def terraform_unknown_environment(ctx): ...
 
 
@@ -772,7 +772,7 @@ def terraform_unknown_environment(ctx): ...
     'var.training_instance_type is "m5.large" training_instance_type must be a SageMaker instance type such as ml.m5.large.',
     unchanged="Terraform state",
 )
-@planned("root variables", training_instance_type="m5.large")
+@in_plan("root variables", training_instance_type="m5.large")
 def terraform_bad_instance_type(ctx): ...
 
 
@@ -782,7 +782,7 @@ def terraform_bad_instance_type(ctx): ...
     'terraform.tfvars still holds example values in sagemaker_role_arn: replace the example account ids 111111111111/222222222222, the example subnet and security group ids and every REPLACE-ME with your own values (docs/deploy.md, "Values to replace").',
     unchanged="Terraform state",
 )
-@planned(
+@in_plan(
     "example values",
     sagemaker_role_arn="arn:aws:iam::111111111111:role/ml-platform-staging-sagemaker-execution",
 )
@@ -795,7 +795,7 @@ def terraform_example_account(ctx): ...
     "training_image_uri: not pinned by digest (<repository>@sha256:<digest>): run scripts/build_push_ecr.sh all --environment staging, which pushes the images and writes images.auto.tfvars.json (docs/deploy.md).",
     unchanged="Terraform state",
 )
-@planned(
+@in_plan(
     "example values",
     training_image_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-staging-training:latest",
 )
@@ -808,7 +808,7 @@ def terraform_tag_only_image(ctx): ...
     "sagemaker_role_arn in terraform.tfvars is arn:aws:iam::123456789012:role/ml-platform-staging-sagemaker, not the value Terraform creates: set it to arn:aws:iam::123456789012:role/ml-platform-staging-sagemaker-execution.",
     unchanged="Terraform state",
 )
-@planned("spec and role", sagemaker_role_arn="arn:aws:iam::123456789012:role/ml-platform-staging-sagemaker")
+@in_plan("spec and role", sagemaker_role_arn="arn:aws:iam::123456789012:role/ml-platform-staging-sagemaker")
 def terraform_wrong_role_arn(ctx): ...
 
 
@@ -818,7 +818,7 @@ def terraform_wrong_role_arn(ctx): ...
     "kafka_sasl_mechanism must be SCRAM-SHA-512 or AWS_MSK_IAM (MSK's SASL mechanisms), or empty without SASL.",
     unchanged="Terraform state",
 )
-@planned("root variables", kafka_sasl_mechanism="PLAIN")
+@in_plan("root variables", kafka_sasl_mechanism="PLAIN")
 def terraform_unknown_kafka_mechanism(ctx): ...
 
 
@@ -828,7 +828,7 @@ def terraform_unknown_kafka_mechanism(ctx): ...
     "kafka_secret_arn must be the ARN of a secret whose name starts with AmazonMSK_ (MSK refuses other SCRAM secrets); rename the secret and use its ARN.",
     unchanged="Terraform state",
 )
-@planned(
+@in_plan(
     "SCRAM secret",
     kafka_sasl_mechanism="SCRAM-SHA-512",
     kafka_cluster_arn="",
@@ -844,7 +844,7 @@ def terraform_scram_secret_without_prefix(ctx): ...
     "create_vpc_endpoints needs vpc_id, vpc_route_table_ids, job_subnet_ids and job_security_group_ids.",
     unchanged="Terraform state",
 )
-@planned("root variables", create_vpc_endpoints="true")
+@in_plan("root variables", create_vpc_endpoints="true")
 def terraform_vpc_endpoints_without_vpc(ctx): ...
 
 

@@ -81,16 +81,24 @@ class AttachedProvider:
         self.proc = self.folder = None
 
 
+def provider_binary(mirror: Path | None) -> Path | None:
+    """The hashicorp/aws provider executable in the filesystem mirror, or None."""
+    binaries = (
+        sorted(mirror.glob("registry.terraform.io/hashicorp/aws/*/*/terraform-provider-aws*"))
+        if mirror
+        else []
+    )
+    return binaries[-1] if binaries else None
+
+
 def attached(mirror: Path | None) -> AttachedProvider | None:
     """This process's provider from the mirror, or None (no mirror, or MLP_TEST_TF_OWN_PROVIDERS=1)."""
-    if os.environ.get("MLP_TEST_TF_OWN_PROVIDERS") == "1" or mirror is None:
+    binary = provider_binary(mirror)
+    if os.environ.get("MLP_TEST_TF_OWN_PROVIDERS") == "1" or binary is None:
         return None
-    binaries = sorted(mirror.glob("registry.terraform.io/hashicorp/aws/*/*/terraform-provider-aws*"))
-    if not binaries:
-        return None
-    if binaries[-1] not in _PROVIDERS:
-        _PROVIDERS[binaries[-1]] = AttachedProvider(binaries[-1])
-    return _PROVIDERS[binaries[-1]]
+    if "provider" not in _STARTED:
+        _STARTED["provider"] = AttachedProvider(binary)
+    return _STARTED["provider"]
 
 
-_PROVIDERS: dict[Path, AttachedProvider] = {}
+_STARTED: dict[str, AttachedProvider] = {}  # this process's provider, once created

@@ -3,6 +3,7 @@ test_apply.py; fmt, validate, `terraform test` and checkov: test_modules.py, tes
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, built_once
-from tests.integration.terraform.provider import attached
+from tests.integration.terraform.provider import attached, provider_binary
 
 pytestmark = pytest.mark.integration
 
@@ -49,16 +50,12 @@ def _cli_config() -> str:
     Without it every command (init, plan, show, test, validate) hashes the 700 MB binary against
     the lock file first: 0.5 CPU-s each, about 70 commands a run. The binary and the protocol are
     the same; Terraform prints a warning that overrides are in effect."""
-    binaries = (
-        sorted(MIRROR.glob("registry.terraform.io/hashicorp/aws/*/*/terraform-provider-aws*"))
-        if MIRROR
-        else []
-    )
-    if not binaries:
+    binary = provider_binary(MIRROR)
+    if binary is None:
         return ""
     return (
         'provider_installation {\n  dev_overrides {\n    "registry.terraform.io/hashicorp/aws" = '
-        f"{json.dumps(str(binaries[-1].parent))}\n  }}\n  direct {{}}\n}}\n"
+        f"{json.dumps(str(binary.parent))}\n  }}\n  direct {{}}\n}}\n"
     )
 
 
@@ -84,15 +81,11 @@ def terraform(
         "GOGC": os.environ.get("GOGC", "400"),
     }
     provider = None if own_providers else attached(MIRROR)
-    if provider is None:
-        return _run([TERRAFORM, *args, "-no-color"], cwd, env)
-    with provider.lock:
-        env["TF_REATTACH_PROVIDERS"] = provider.start()
-        return _run([TERRAFORM, *args, "-no-color"], cwd, env)
-
-
-def _run(cmd: list, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False)
+    with provider.lock if provider else contextlib.nullcontext():
+        if provider:
+            env["TF_REATTACH_PROVIDERS"] = provider.start()
+        cmd = [TERRAFORM, *args, "-no-color"]
+        return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
 def init(cwd: Path, data_dir: Path, *, backend: bool = False) -> None:
@@ -375,12 +368,6 @@ def test_a_schedule_parameter_missing_from_terraform_is_found(aws, tmp_path):
         plan_json(root, tmp_path / "data"), tmp_path, "staging", tmp_path / "params"
     )
     assert problems and all("KafkaBootstrapServers" in p for p in problems)
-
-
-# moto gaps, kept out of the apply (and only those): feature groups (its ListTags does not know
-# feature-group ARNs and its groups lack online-store fields: the provider waits forever), bucket
-# logging (its read-back never matches, the provider retries until timeout) and lifecycle rules
-# (accepted, but the provider waits ~1 min per bucket for them to read back).
 
 
 @needs_mirror
